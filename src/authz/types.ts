@@ -1,0 +1,17 @@
+/** An authorization decision with its reasons, for the audit trail. */
+export interface Decision {
+  decision: 'allow' | 'deny';
+  /** Ids of the policies that determined the decision. */
+  policyIds: string[];
+  /** Evaluation errors or diagnostics; any error makes the decision a deny. */
+  errors: string[];
+  /** Cached decisions are marked so benchmarks and audits can tell. */
+  cached?: boolean;
+}
+
+export type Action =
+  | 'InvokeModel'
+  | 'InvokeModelWithResponseStream'
+  | 'Embed'
+  | 'ListModels'
+  | 'ApplyGuardrail';

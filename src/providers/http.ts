@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import { DEFAULT_TIMEOUTS, type Timeouts } from './types.js';
+
+export interface DispatcherOptions {
+  timeouts?: Partial<Timeouts>;
+  /** Extra CA bundle (PEM file) trusted for this upstream, on top of Node's defaults. */
+  caFile?: string;
+  proxyUrl?: string;
+  maxConnections?: number;
+}
+
+export function resolveTimeouts(t?: Partial<Timeouts>): Timeouts {
+  return { ...DEFAULT_TIMEOUTS, ...stripUndefined(t ?? {}) };
+}
+
+/**
+ * One undici dispatcher per configured provider. Egress stays on the configured origin: undici's
+ * `request` never follows redirects unless asked, and callers build URLs only from config.
+ */
+export function createDispatcher(opts: DispatcherOptions): Dispatcher {
+  const t = resolveTimeouts(opts.timeouts);
+  const ca = opts.caFile ? readFileSync(opts.caFile, 'utf8') : undefined;
+  const connect = { timeout: t.connectMs, ...(ca ? { ca: [ca, ...rootCertificates] } : {}) };
+  const common = {
+    connections: opts.maxConnections ?? 128,
+    headersTimeout: t.firstByteMs,
+    bodyTimeout: t.idleMs,
+    keepAliveTimeout: 30_000,
+    connect,
+  };
+  if (opts.proxyUrl) return new ProxyAgent({ uri: opts.proxyUrl, ...common, requestTls: connect });
+  return new Agent(common);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
