@@ -15,3 +15,16 @@ export type Action =
   | 'Embed'
   | 'ListModels'
   | 'ApplyGuardrail';
+
+/** Administrative actions (admin API, CLI); grouped under Action::"Admin" in the schema. */
+export type AdminAction =
+  | 'ManageKeys'
+  | 'ManagePolicies'
+  | 'ManageGuardrails'
+  | 'ManageModels'
+  | 'ManageApplications'
+  | 'ApproveModel'
+  | 'ReadInvocationLogs'
+  | 'ReadAuditTrail';
+
+export type AnyAction = Action | AdminAction;

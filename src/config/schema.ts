@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { IdentityConfigSchema } from '../identity/config.js';
+import { AuthzConfigSchema } from '../authz/config.js';
 
 /**
  * The versioned configuration contract (`rampart.yaml`). Parsed and validated once, then compiled
@@ -149,6 +151,8 @@ export const ConfigSchema = z
     server: ServerSchema.default(ServerSchema.parse({})),
     store: StoreSchema.default({ kind: 'sqlite', path: './data/rampart.db' }),
     log: LogSchema.default(LogSchema.parse({})),
+    identity: IdentityConfigSchema.default(IdentityConfigSchema.parse({})),
+    authz: AuthzConfigSchema.default(AuthzConfigSchema.parse({})),
     providers: z.array(ProviderSchema).default([]),
     models: z.array(ModelSchema).default([]),
   })

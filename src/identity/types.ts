@@ -2,7 +2,7 @@
 export type AuthMethod = 'api_key' | 'bedrock_api_key' | 'sigv4' | 'jwt' | 'mtls';
 
 export interface Principal {
-  /** Stable id: `apikey:<keyId>`, `user:<issuer>#<sub>`, `cert:<subject>`. */
+  /** Stable id: `apikey:<keyId>`, `sigv4:<accessKeyId>`, `user:<issuer>#<sub>`, `cert:<subject>`. */
   id: string;
   kind: 'api_key' | 'user' | 'certificate';
   name: string;
@@ -22,4 +22,27 @@ export interface Principal {
 export interface PresentedCredential {
   scheme: 'bearer' | 'x-api-key';
   secret: string;
+}
+
+/**
+ * Raw facts about the HTTP request that only the authenticate stage needs (SigV4 signs the method,
+ * path and query, with the body bytes from ctx.rawBody; the query string is checked for smuggled credentials; mTLS reads the
+ * verified peer certificate). Set by the face as RequestContext.http; never logged.
+ */
+export interface RequestFacts {
+  method: string;
+  /** Path and query exactly as received (still percent-encoded). */
+  url: string;
+  /** The peer certificate, present only when the TLS layer verified it against the client CA. */
+  peerCertificate?: PeerCertificateInfo;
+}
+
+/** The parts of tls.PeerCertificate that mTLS rules read. */
+export interface PeerCertificateInfo {
+  subject?: Record<string, string | string[] | undefined>;
+  issuer?: Record<string, string | string[] | undefined>;
+  subjectaltname?: string;
+  fingerprint256?: string;
+  valid_from?: string;
+  valid_to?: string;
 }

@@ -1,10 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Principal } from '../identity/types.js';
+import type { Principal, RequestFacts } from '../identity/types.js';
 import type { Decision, Action } from '../authz/types.js';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, StreamEvent, Usage } from '../translate/ir.js';
 import type { RampartError } from '../errors.js';
 import type { Deployment } from '../providers/types.js';
 import type { CompiledModel } from '../config/compile.js';
+import type { Runtime } from '../config/runtime.js';
 import type { Finding } from '../guardrails/types.js';
 
 export type ClientApi = 'openai' | 'anthropic' | 'bedrock';
@@ -36,8 +37,14 @@ export interface RequestContext {
   readonly sourceIp: string;
   readonly userAgent?: string;
   readonly headers: IncomingHttpHeaders;
+  /** Method, raw URL and verified peer certificate, for the authenticate stage (required by it: identity/). */
+  readonly http?: RequestFacts;
   /** Aborted when the client goes away or the gateway gives up. */
   readonly signal: AbortSignal;
+  /** The compiled config this request runs under; a reload never changes it mid-request. */
+  readonly runtime: Runtime;
+  /** The raw request body (SigV4 verifies its hash). */
+  rawBody?: Buffer;
 
   // authenticate
   principal?: Principal;

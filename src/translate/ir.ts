@@ -57,6 +57,11 @@ export type StopReason =
   | 'content_filter'
   | 'guardrail_intervened';
 
+/**
+ * Token usage. `inputTokens` counts ALL input tokens, cached ones included (OpenAI's prompt_tokens
+ * semantics); `cacheReadTokens` / `cacheWriteTokens` say how many of them were cache reads / writes.
+ * Providers whose API reports them separately (Anthropic, Bedrock) add them into inputTokens.
+ */
 export interface Usage {
   inputTokens: number;
   outputTokens: number;
@@ -94,6 +99,8 @@ export interface EmbeddingRequest {
   input: string[];
   dimensions?: number;
   user?: string;
+  /** How the client wants vectors back (OpenAI `encoding_format`); faces encode, providers ignore it. */
+  encodingFormat?: 'float' | 'base64';
 }
 
 export interface EmbeddingResponse {

@@ -1,0 +1,131 @@
+/**
+ * bench/overhead: one run, three targets, same 4 KB prompt, same load:
+ *   (a) the local upstream directly, (b) a bare undici pass-through, (c) Rampart with its pipeline
+ *   (and, with BENCH_GUARDRAIL=1 or by default when guardrails exist, (d) Rampart with the default guardrail).
+ * Prints req/s, p50/p99 latency and the gateway process's CPU ms per request (from /proc), and
+ * idle RSS. Usage: npm run build && node dist/bench/overhead/run.js  [BENCH_SECONDS=10 BENCH_CONNECTIONS=10]
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number; errors: number; timeouts: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const root = resolve(process.cwd());
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+function prompt4k(): string {
+  const para = 'The quarterly report shows revenue growth in the northern region, driven by new enterprise contracts and renewals. ';
+  let s = '';
+  while (s.length < 4096) s += para;
+  return s.slice(0, 4096);
+}
+
+function startNode(script: string, env: Record<string, string> = {}, args: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolveStart, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    const onData = (d: string) => {
+      out += d;
+      const m = /(?:^|\n)(\d+)\n/.exec(out) ?? /listening on http:\/\/[^:]+:(\d+)/.exec(out);
+      if (m) { child.stdout!.off('data', onData); child.stdout!.resume(); resolveStart({ child, port: Number(m[1]) }); }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}: ${out}`)));
+  });
+}
+
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+interface Row { target: string; rps: number; p50: number; p99: number; cpuMsPerReq?: number; errors: number; idleRssMb?: number }
+
+async function load(name: string, url: string, body: string, headers: Record<string, string>, pid?: number): Promise<Row> {
+  // Warm up (JIT, pools), then measure.
+  await autocannon({ url, method: 'POST', body, headers, connections, duration: 2 });
+  const idle = pid ? rssMb(pid) : undefined;
+  const before = pid ? cpuMs(pid) : 0;
+  const r = await autocannon({ url, method: 'POST', body, headers, connections, duration: seconds });
+  const after = pid ? cpuMs(pid) : 0;
+  const total = r.requests.total;
+  return {
+    target: name, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99,
+    cpuMsPerReq: pid ? Math.round(((after - before) / total) * 1000) / 1000 : undefined,
+    errors: r.non2xx + r.errors + r.timeouts, idleRssMb: idle !== undefined ? Math.round(idle) : undefined,
+  };
+}
+
+async function main() {
+  const dist = join(root, 'dist', 'bench', 'overhead');
+  const procs: ChildProcess[] = [];
+  try {
+    const up = await startNode(join(dist, 'upstream.js'));
+    procs.push(up.child);
+    const upstream = `http://127.0.0.1:${up.port}`;
+    const pt = await startNode(join(dist, 'passthrough.js'), { UPSTREAM: upstream });
+    procs.push(pt.child);
+
+    const dir = mkdtempSync(join(tmpdir(), 'rampart-bench-'));
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    const cfg = join(dir, 'rampart.yaml');
+    writeFileSync(cfg, [
+      'server: { host: 127.0.0.1, port: 0 }',
+      `store: { kind: sqlite, path: ${join(dir, 'data', 'rampart.db')} }`,
+      'log: { level: warn, requests: false }',
+      'providers:',
+      `  - { name: local, kind: openai, baseUrl: "${upstream}/v1", apiKey: bench }`,
+      'models:',
+      '  - { name: bench-model, deployments: [{ provider: local, model: bench-model }] }',
+      '',
+    ].join('\n'));
+    const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+    const created = JSON.parse(execFileSync(process.execPath, [cli, 'keys', 'create', '--name', 'bench', '--roles', 'general-access', '--json', '--config', cfg], { cwd: dir }).toString()) as { key: string };
+    const gw = await startNode(cli, {}, ['serve', '--config', cfg]);
+    procs.push(gw.child);
+
+    const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: prompt4k() }] });
+    const json = { 'content-type': 'application/json' };
+    const rows: Row[] = [];
+    rows.push(await load('(a) upstream direct', `${upstream}/v1/chat/completions`, body, json));
+    rows.push(await load('(b) bare undici pass-through', `http://127.0.0.1:${pt.port}/v1/chat/completions`, body, json, pt.child.pid));
+    rows.push(await load('(c) rampart, pipeline, no guardrail', `http://127.0.0.1:${gw.port}/v1/chat/completions`, body, { ...json, authorization: `Bearer ${created.key}` }, gw.child.pid));
+    const streamBody = JSON.stringify({ model: 'bench-model', stream: true, messages: [{ role: 'user', content: prompt4k() }] });
+    rows.push(await load('(c2) rampart, streaming, no guardrail', `http://127.0.0.1:${gw.port}/v1/chat/completions`, streamBody, { ...json, authorization: `Bearer ${created.key}` }, gw.child.pid));
+    if (process.env.BENCH_GUARDRAIL_HEADER) {
+      rows.push(await load('(d) rampart, default guardrail', `http://127.0.0.1:${gw.port}/v1/chat/completions`, body, { ...json, authorization: `Bearer ${created.key}`, 'x-rampart-guardrail': process.env.BENCH_GUARDRAIL_HEADER }, gw.child.pid));
+    }
+
+    const direct = rows[0];
+    console.log(`\nbench/overhead: ${seconds}s per target, ${connections} connections, 4 KB prompt, node ${process.version}\n`);
+    console.log('| target | req/s | p50 ms | p99 ms | added p99 ms | gateway CPU ms/req | idle RSS MB | errors |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const r of rows) {
+      console.log(`| ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${r === direct ? '-' : r.p99 - direct.p99} | ${r.cpuMsPerReq ?? '-'} | ${r.idleRssMb ?? '-'} | ${r.errors} |`);
+    }
+    mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+    writeFileSync(join(root, 'bench', 'results', 'overhead.json'), JSON.stringify({ date: new Date().toISOString(), seconds, connections, rows }, null, 2));
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+  }
+}
+
+await main();

@@ -1,0 +1,271 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Req, Res } from './http.js';
+import { parseJsonBody, peerAddress, readBody, send, sendJson, writeChunk } from './http.js';
+import type { ChatFace, EmbeddingFace, EncodeExtras, WireAnswer } from './faces/types.js';
+import type { ClientApi, Operation, RequestContext } from '../pipeline/context.js';
+import type { Action } from '../authz/types.js';
+import type { Stages } from '../pipeline/stages.js';
+import { finish, runStages } from '../pipeline/pipeline.js';
+import { RampartError, toRampartError } from '../errors.js';
+import type { RuntimeHolder } from '../config/runtime.js';
+import type { CompiledModel } from '../config/compile.js';
+import type { TLSSocket } from 'node:tls';
+import type { PeerCertificateInfo } from '../identity/types.js';
+
+export interface ModelListFace {
+  /** GET /v1/models and /v1/models/{id}, OpenAI or Anthropic list format. */
+  list(models: CompiledModel[], format: 'openai' | 'anthropic', requestId: string): WireAnswer;
+  one(model: CompiledModel, format: 'openai' | 'anthropic', requestId: string): WireAnswer;
+}
+
+export interface Faces {
+  openai: ChatFace & EmbeddingFace;
+  anthropic: ChatFace;
+  bedrock: ChatFace;
+  models: ModelListFace;
+}
+
+/** Extra routes (admin API, ApplyGuardrail) mounted by later parts; return false when not theirs. */
+export type ExtraRoute = (req: Req, res: Res, ctx: { requestId: string; path: string }) => boolean;
+
+export interface HandlerDeps {
+  holder: RuntimeHolder;
+  stages: Stages;
+  faces: Faces;
+  logger: Logger;
+  /** Filters GET /v1/models to what the caller may invoke. */
+  visibleModels?: (ctx: RequestContext, models: CompiledModel[]) => CompiledModel[] | Promise<CompiledModel[]>;
+  ready: () => { ok: boolean; detail: Record<string, unknown> };
+  /** The client address: the peer, or X-Forwarded-For when the peer is a trusted proxy. */
+  clientIp: (peer: string, xff: string | string[] | undefined) => string;
+  closing: () => boolean;
+  extraRoutes?: ExtraRoute[];
+}
+
+interface ChatRoute { face: ChatFace; api: ClientApi; modelFromPath?: string; stream?: boolean }
+
+/** The request handler shared by the HTTP/1.1 and HTTP/2 servers. */
+export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
+  const { faces, stages, logger } = deps;
+
+  const newContext = (req: Req, res: Res, api: ClientApi, operation: Operation, action: Action, requestId: string): RequestContext => {
+    const rt = deps.holder.current;
+    const release = rt.acquire();
+    const controller = new AbortController();
+    const ctx: RequestContext = {
+      requestId,
+      receivedAt: performance.now(),
+      startedAt: new Date(),
+      clientApi: api,
+      operation,
+      action,
+      sourceIp: deps.clientIp(peerAddress(req), req.headers['x-forwarded-for']),
+      userAgent: req.headers['user-agent'],
+      headers: req.headers,
+      signal: controller.signal,
+      runtime: rt,
+      http: { method: req.method ?? 'GET', url: req.url ?? '/', peerCertificate: verifiedPeerCertificate(req) },
+      guardrails: [],
+      attempts: 0,
+    };
+    // The client went away before the answer was complete: abort the upstream call.
+    res.once('close', () => {
+      release();
+      if (!res.writableFinished) {
+        ctx.truncated = true;
+        controller.abort(new RampartError('bad_request', { message: 'client disconnected' }));
+      }
+    });
+    return ctx;
+  };
+
+  const fail = (ctx: RequestContext, err: unknown): RampartError => {
+    const r = toRampartError(err);
+    if (r.code === 'internal') logger.error({ err, requestId: ctx.requestId }, 'internal error');
+    ctx.error = r;
+    return r;
+  };
+
+  const answer = (res: Res, a: WireAnswer, requestId: string) => {
+    send(res, a.status, { 'x-request-id': requestId, ...a.headers }, a.body);
+  };
+
+  const extras = (ctx: RequestContext): EncodeExtras => ({
+    requestId: ctx.requestId,
+    guardrails: ctx.guardrails,
+    latencyMs: () => Math.round(performance.now() - ctx.receivedAt),
+  });
+
+  async function authenticateAndRead(req: Req, res: Res, ctx: RequestContext): Promise<unknown> {
+    const limit = ctx.runtime.config.server.bodyLimitBytes;
+    const raw = await readBody(req, res, limit);
+    ctx.rawBody = raw;
+    const p = stages.authenticate.run(ctx);
+    if (p) await p;
+    return parseJsonBody(raw);
+  }
+
+  function resolveModel(ctx: RequestContext, name: string, type: 'chat' | 'embedding'): void {
+    const m = ctx.runtime.models.get(name);
+    if (!m || m.type !== type) throw new RampartError('model_not_found', { message: `The model '${truncate(name)}' does not exist or is not a ${type} model.`, param: 'model' });
+    ctx.model = m;
+  }
+
+  async function chat(req: Req, res: Res, route: ChatRoute, requestId: string) {
+    const stream0 = route.stream ?? false;
+    const ctx = newContext(req, res, route.api, 'chat', stream0 ? 'InvokeModelWithResponseStream' : 'InvokeModel', requestId);
+    try {
+      const body = await authenticateAndRead(req, res, ctx);
+      ctx.chat = route.face.decodeChat(body, { modelFromPath: route.modelFromPath, stream: route.stream });
+      if (ctx.chat.stream) (ctx as { action: Action }).action = 'InvokeModelWithResponseStream';
+      resolveModel(ctx, ctx.chat.model, 'chat');
+      await runStages(stages, ctx);
+      if (ctx.stream) await pipeStream(route.face, ctx, res);
+      else if (ctx.response) {
+        ctx.usage = ctx.response.usage;
+        answer(res, route.face.encodeChat(ctx.response, ctx.chat, extras(ctx)), requestId);
+      } else throw new Error('route stage produced no response');
+    } catch (err) {
+      const r = fail(ctx, err);
+      if (!res.headersSent) answer(res, route.face.encodeError(r, requestId), requestId);
+      else if (!res.writableEnded) res.end();
+    } finally {
+      ctx.status = ctx.error && res.headersSent && ctx.error.status >= 400 && res.statusCode === 200 ? 200 : res.statusCode;
+      finish(stages, ctx, (e) => logger.error({ err: e, requestId }, 'finish failed'));
+    }
+  }
+
+  async function pipeStream(face: ChatFace, ctx: RequestContext, res: Res) {
+    const chatReq = ctx.chat!;
+    const enc = face.streamEncoder(chatReq, extras(ctx));
+    (res as import('node:http').ServerResponse).writeHead(200, {
+      'content-type': enc.contentType,
+      'cache-control': 'no-cache',
+      'x-request-id': ctx.requestId,
+      ...(ctx.clientApi === 'bedrock' ? { 'x-amzn-requestid': ctx.requestId } : {}),
+    });
+    try {
+      for await (const ev of ctx.stream!) {
+        if (ev.type === 'usage') ctx.usage = ev.usage;
+        const frame = enc.event(ev);
+        if (frame === undefined) continue;
+        ctx.firstByteAt ??= performance.now();
+        const ok = writeChunk(res, frame);
+        if (ok === false || (ok !== true && !(await ok))) { ctx.truncated = true; return; }
+      }
+      const tail = enc.end();
+      if (tail !== undefined) await writeChunk(res, tail);
+      res.end();
+    } catch (err) {
+      const r = fail(ctx, err);
+      ctx.truncated = true;
+      if (!res.destroyed && !res.writableEnded) {
+        await writeChunk(res, enc.error(r));
+        res.end();
+      }
+    }
+  }
+
+  async function embeddings(req: Req, res: Res, requestId: string) {
+    const face = faces.openai;
+    const ctx = newContext(req, res, 'openai', 'embed', 'Embed', requestId);
+    try {
+      const body = await authenticateAndRead(req, res, ctx);
+      ctx.embed = face.decodeEmbedding(body);
+      resolveModel(ctx, ctx.embed.model, 'embedding');
+      await runStages(stages, ctx);
+      const out = ctx.embedding!;
+      ctx.usage = { inputTokens: out.usage.inputTokens, outputTokens: 0 };
+      answer(res, face.encodeEmbedding(out, ctx.embed, extras(ctx)), requestId);
+    } catch (err) {
+      answer(res, face.encodeError(fail(ctx, err), requestId), requestId);
+    } finally {
+      ctx.status = res.statusCode;
+      finish(stages, ctx, (e) => logger.error({ err: e, requestId }, 'finish failed'));
+    }
+  }
+
+  async function models(req: Req, res: Res, id: string | undefined, requestId: string) {
+    const format = req.headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai';
+    const face = format === 'anthropic' ? faces.anthropic : faces.openai;
+    const ctx = newContext(req, res, format, 'list_models', 'ListModels', requestId);
+    try {
+      const p = stages.authenticate.run(ctx);
+      if (p) await p;
+      const all = [...ctx.runtime.models.values()].filter((m) => m.stage !== 'retired');
+      const visible = deps.visibleModels ? await deps.visibleModels(ctx, all) : all;
+      if (id === undefined) answer(res, faces.models.list(visible, format, requestId), requestId);
+      else {
+        const m = visible.find((x) => x.name === id);
+        if (!m) throw new RampartError('model_not_found', { message: `The model '${truncate(id)}' does not exist.` });
+        answer(res, faces.models.one(m, format, requestId), requestId);
+      }
+    } catch (err) {
+      answer(res, face.encodeError(fail(ctx, err), requestId), requestId);
+    } finally {
+      ctx.status = res.statusCode;
+      ctx.finishedAt = performance.now();
+    }
+  }
+
+  return function handle(req: Req, res: Res): void {
+    const requestId = randomUUID();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const method = req.method ?? 'GET';
+    try {
+      // Draining: answer, but let HTTP/1.1 clients know this connection will not be reused.
+      if (deps.closing() && 'shouldKeepAlive' in res) res.shouldKeepAlive = false;
+      if (method === 'POST') {
+        if (path === '/v1/chat/completions') return void chat(req, res, { face: faces.openai, api: 'openai' }, requestId);
+        if (path === '/v1/messages') return void chat(req, res, { face: faces.anthropic, api: 'anthropic' }, requestId);
+        if (path === '/v1/embeddings') return void embeddings(req, res, requestId);
+        if (path.startsWith('/model/')) {
+          const m = /^\/model\/([^/]+)\/(converse|converse-stream)$/.exec(path);
+          if (m) {
+            const modelFromPath = safeDecode(m[1]);
+            if (modelFromPath === undefined) return answer(res, faces.bedrock.encodeError(new RampartError('bad_request', { message: 'The model id in the path is not valid percent-encoding.' }), requestId), requestId);
+            return void chat(req, res, { face: faces.bedrock, api: 'bedrock', modelFromPath, stream: m[2] === 'converse-stream' }, requestId);
+          }
+        }
+      } else if (method === 'GET') {
+        if (path === '/healthz') return sendJson(res, 200, { status: 'ok' }, { 'x-request-id': requestId });
+        if (path === '/readyz') {
+          const r = deps.closing() ? { ok: false, detail: { closing: true } } : deps.ready();
+          return sendJson(res, r.ok ? 200 : 503, { status: r.ok ? 'ready' : 'not ready', ...r.detail }, { 'x-request-id': requestId });
+        }
+        if (path === '/v1/models') return void models(req, res, undefined, requestId);
+        if (path.startsWith('/v1/models/')) {
+          const id = safeDecode(path.slice('/v1/models/'.length));
+          return void models(req, res, id ?? '', requestId);
+        }
+      }
+      for (const extra of deps.extraRoutes ?? []) if (extra(req, res, { requestId, path })) return;
+      const face = path.startsWith('/model/') || path.startsWith('/guardrail/') ? faces.bedrock : faces.openai;
+      answer(res, face.encodeError(new RampartError('not_found', { message: `No route for ${method} ${truncate(path)}.` }), requestId), requestId);
+    } catch (err) {
+      logger.error({ err, requestId }, 'handler failed');
+      if (!res.headersSent) answer(res, faces.openai.encodeError(toRampartError(err), requestId), requestId);
+    }
+  };
+}
+
+/** The client certificate, only when the TLS layer verified it against the configured client CA. */
+function verifiedPeerCertificate(req: Req): PeerCertificateInfo | undefined {
+  const sock = req.socket as TLSSocket | undefined;
+  if (!sock || !sock.encrypted || !sock.authorized) return undefined;
+  const cert = sock.getPeerCertificate();
+  return cert && Object.keys(cert).length > 0 ? cert : undefined;
+}
+
+function safeDecode(s: string): string | undefined {
+  try { return decodeURIComponent(s); } catch { return undefined; }
+}
+
+/** Echoed names are cut short: a client must not make the gateway write unbounded text. */
+function truncate(s: string): string {
+  return s.length > 200 ? `${s.slice(0, 200)}...` : s;
+}

@@ -1,0 +1,184 @@
+/** Records tables on SQLite (see records-types.ts). Synchronous driver; batches go in one transaction. */
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { StatementCache, mapSqliteError } from './sqlite/db.js';
+import {
+  AUDIT_COLS,
+  INV_COLS,
+  auditFromRow,
+  auditParams,
+  invocationFromRow,
+  invocationParams,
+  whereClause,
+} from './records-sql.js';
+import type { AuditRow, DigestRow, InvocationRow, RecordsFilter, RecordsStore, SubjectKeyRow } from './records-types.js';
+
+type Row = Record<string, unknown>;
+const ms = (d: Date) => d.getTime();
+const toDate = (raw: unknown) => new Date(raw as number);
+const bool = (b: boolean) => (b ? 1 : 0);
+const ph = () => '?';
+/** A lease outlives any digest or retention run; a crashed holder's lease lapses after it. */
+const LEASE_MS = 120_000;
+
+export class SqliteRecords implements RecordsStore {
+  private readonly holder = randomUUID();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly stmts: StatementCache,
+  ) {}
+
+  async insertInvocations(rows: InvocationRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const params = rows.map((r) => invocationParams(r, ms));
+    const s = this.stmts.get(`INSERT OR IGNORE INTO invocation_records (${INV_COLS}) VALUES (${q(14)})`);
+    this.db.transaction(() => {
+      for (const p of params) s.run(...p);
+    })();
+  }
+
+  async queryInvocations(filter: RecordsFilter): Promise<InvocationRow[]> {
+    const w = whereClause(filter, 'invocation', ph, ms);
+    const rows = this.stmts
+      .get(`SELECT ${INV_COLS} FROM invocation_records${w.sql} ORDER BY time DESC, request_id DESC LIMIT ?`)
+      .all(...w.params, w.limit) as Row[];
+    return rows.map((r) => invocationFromRow(r, toDate));
+  }
+
+  async getInvocation(requestId: string): Promise<InvocationRow | undefined> {
+    const row = this.stmts.get(`SELECT ${INV_COLS} FROM invocation_records WHERE request_id = ?`).get(requestId) as
+      | Row
+      | undefined;
+    return row && invocationFromRow(row, toDate);
+  }
+
+  async appendAudit(rows: AuditRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const params = rows.map((r) => auditParams(r, ms, bool));
+    const s = this.stmts.get(`INSERT OR IGNORE INTO audit_events (${AUDIT_COLS}) VALUES (${q(13)})`);
+    this.db.transaction(() => {
+      for (const p of params) s.run(...p);
+    })();
+  }
+
+  async queryAudit(filter: RecordsFilter): Promise<AuditRow[]> {
+    const w = whereClause(filter, 'audit', ph, ms);
+    const rows = this.stmts
+      .get(`SELECT ${AUDIT_COLS} FROM audit_events${w.sql} ORDER BY time DESC, seq DESC LIMIT ?`)
+      .all(...w.params, w.limit) as Row[];
+    return rows.map((r) => auditFromRow(r, toDate));
+  }
+
+  async readAudit(instanceId: string, afterSeq: number, limit: number): Promise<AuditRow[]> {
+    const rows = this.stmts
+      .get(`SELECT ${AUDIT_COLS} FROM audit_events WHERE instance_id = ? AND seq > ? ORDER BY seq LIMIT ?`)
+      .all(instanceId, afterSeq, limit) as Row[];
+    return rows.map((r) => auditFromRow(r, toDate));
+  }
+
+  async auditHeads(): Promise<Array<{ instanceId: string; firstSeq: number; lastSeq: number; lastHash: string }>> {
+    const rows = this.stmts
+      .get(
+        'SELECT h.instance_id, h.first_seq, h.last_seq, e.hash FROM ' +
+          '(SELECT instance_id, min(seq) AS first_seq, max(seq) AS last_seq FROM audit_events GROUP BY instance_id) h ' +
+          'JOIN audit_events e ON e.instance_id = h.instance_id AND e.seq = h.last_seq ORDER BY h.instance_id',
+      )
+      .all() as Row[];
+    return rows.map((r) => ({
+      instanceId: r.instance_id as string,
+      firstSeq: Number(r.first_seq),
+      lastSeq: Number(r.last_seq),
+      lastHash: r.hash as string,
+    }));
+  }
+
+  async auditHash(instanceId: string, seq: number): Promise<string | undefined> {
+    const row = this.stmts.get('SELECT hash FROM audit_events WHERE instance_id = ? AND seq = ?').get(instanceId, seq) as
+      | { hash: string }
+      | undefined;
+    return row?.hash;
+  }
+
+  async deleteAuditThrough(instanceId: string, throughSeq: number): Promise<number> {
+    return this.stmts.get('DELETE FROM audit_events WHERE instance_id = ? AND seq <= ?').run(instanceId, throughSeq)
+      .changes;
+  }
+
+  async lastAuditBefore(instanceId: string, before: Date): Promise<number | undefined> {
+    const row = this.stmts
+      .get('SELECT max(seq) AS seq FROM audit_events WHERE instance_id = ? AND time < ?')
+      .get(instanceId, ms(before)) as { seq: number | null };
+    return row.seq ?? undefined;
+  }
+
+  async deleteInvocationsBefore(before: Date): Promise<number> {
+    return this.stmts.get('DELETE FROM invocation_records WHERE time < ?').run(ms(before)).changes;
+  }
+
+  async appendDigest(row: DigestRow): Promise<void> {
+    try {
+      this.stmts
+        .get('INSERT INTO audit_digests (seq, time, key_fingerprint, body, signature) VALUES (?, ?, ?, ?, ?)')
+        .run(row.seq, ms(row.time), row.keyFingerprint, row.body, row.signature);
+    } catch (err) {
+      throw mapSqliteError(err, `audit digest ${row.seq}`);
+    }
+  }
+
+  async listDigests(): Promise<DigestRow[]> {
+    const rows = this.stmts
+      .get('SELECT seq, time, key_fingerprint, body, signature FROM audit_digests ORDER BY seq')
+      .all() as Row[];
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      time: toDate(r.time),
+      keyFingerprint: r.key_fingerprint as string,
+      body: r.body as string,
+      signature: r.signature as string,
+    }));
+  }
+
+  async putSubjectKey(row: SubjectKeyRow): Promise<void> {
+    this.stmts
+      .get('INSERT OR IGNORE INTO subject_keys (subject, key_id, wrapped, created_at) VALUES (?, ?, ?, ?)')
+      .run(row.subject, row.keyId, row.wrapped, ms(row.createdAt));
+  }
+
+  async getSubjectKeys(subject: string): Promise<SubjectKeyRow[]> {
+    const rows = this.stmts
+      .get('SELECT subject, key_id, wrapped, created_at FROM subject_keys WHERE subject = ?')
+      .all(subject) as Row[];
+    return rows.map((r) => ({
+      subject: r.subject as string,
+      keyId: r.key_id as string,
+      wrapped: r.wrapped as string,
+      createdAt: toDate(r.created_at),
+    }));
+  }
+
+  async deleteSubjectKeys(subject: string): Promise<number> {
+    return this.stmts.get('DELETE FROM subject_keys WHERE subject = ?').run(subject).changes;
+  }
+
+  async withLock<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
+    const now = Date.now();
+    const took = this.stmts
+      .get(
+        'INSERT INTO record_locks (name, holder, until) VALUES (?, ?, ?) ' +
+          'ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until ' +
+          'WHERE record_locks.until < ? OR record_locks.holder = excluded.holder',
+      )
+      .run(name, this.holder, now + LEASE_MS, now).changes;
+    if (took === 0) return undefined;
+    try {
+      return await fn();
+    } finally {
+      this.stmts.get('DELETE FROM record_locks WHERE name = ? AND holder = ?').run(name, this.holder);
+    }
+  }
+}
+
+function q(n: number): string {
+  return Array.from({ length: n }, () => '?').join(', ');
+}

@@ -1,0 +1,56 @@
+/** Opening the SQLite file with the settings every Rampart process must agree on, and a prepared-statement cache. */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreConflictError } from '../types.js';
+
+/**
+ * How long a writer waits for another process's write lock before SQLITE_BUSY. better-sqlite3 is synchronous, so
+ * this also bounds how long a contended write can stall the event loop.
+ */
+const BUSY_TIMEOUT_MS = 5000;
+
+export function openDatabase(path: string): Database.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  try {
+    // WAL lets readers (the gateway's hot path) proceed while the CLI or another instance writes.
+    db.pragma('journal_mode = WAL');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // NORMAL in WAL mode can lose the last commits on power loss but never corrupts; the log is advisory.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+export type Stmt = Database.Statement<unknown[], unknown>;
+
+/** Statements are prepared once per SQL text; SQLite re-prepares them itself if the schema changes. */
+export class StatementCache {
+  private readonly cache = new Map<string, Stmt>();
+  constructor(private readonly db: Database.Database) {}
+
+  get(sql: string): Stmt {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+}
+
+/** Maps unique-constraint violations to StoreConflictError; everything else passes through unchanged. */
+export function mapSqliteError(err: unknown, what: string): unknown {
+  if (
+    err instanceof Database.SqliteError &&
+    (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+  ) {
+    return new StoreConflictError(`${what} already exists`, { cause: err });
+  }
+  return err;
+}
