@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { LoadedConfig } from './config/load.js';
-import { Runtime, RuntimeHolder } from './config/runtime.js';
+import { Runtime, RuntimeHolder, type RuntimeDeps } from './config/runtime.js';
 import { startReloader, type Reloader } from './config/reload.js';
 import type { Config } from './config/schema.js';
 import { openStore, type Store } from './store/index.js';
@@ -9,9 +9,20 @@ import { storeConfig } from './config/store.js';
 import { createIdentity } from './identity/config.js';
 import { createAuthz } from './authz/config.js';
 import { createRouteStage } from './routing/router.js';
+import { openLimitStore, createLimitStage, createAlertSink } from './limits/index.js';
+import { Metrics } from './metrics/metrics.js';
+import { NetworkList } from './identity/network.js';
+import { peerAddress, send, sendJson } from './server/http.js';
 import { createRequestLog, type RequestLog } from './records/request-log.js';
 import { startListener, type Listener } from './server/listener.js';
-import { createHandler, type Faces } from './server/handler.js';
+import { createHandler, guardrailOf, type Faces } from './server/handler.js';
+import { createGuardStages, parseGuardrailRef, selectGuardrails, type GuardrailRef } from './guardrails/stages.js';
+import { applyGuardrail, decodeApplyGuardrail } from './guardrails/apply.js';
+import type { CompiledGuardrail, DetectorKit } from './guardrails/compile.js';
+import { createDetectorKit } from './guardrails/detectors/kit.js';
+import { loadClassifier, loadPiiTagger } from './guardrails/detectors/learned/index.js';
+import { RampartError } from './errors.js';
+import type { RequestContext } from './pipeline/context.js';
 import type { CompiledModel } from './config/compile.js';
 import type { Stages } from './pipeline/stages.js';
 import { openaiFace, encodeModel, encodeModelList, type ModelInfo } from './server/faces/openai/index.js';
@@ -63,22 +74,75 @@ export const faces: Faces = {
   },
 };
 
+let kit: DetectorKit | undefined;
+/** The real detectors and the trained models, loaded once per process (reloads reuse them). */
+export function realDetectorKit(): DetectorKit {
+  kit ??= createDetectorKit({ piiTagger: loadPiiTagger(), classifier: (name) => loadClassifier(name) });
+  return kit;
+}
+
+const selected = new WeakMap<RequestContext, CompiledGuardrail[]>();
+/**
+ * The guardrails of one request: every operator attachment for its principal, plus at most one the
+ * client asked for (`x-rampart-guardrail: id[:version]`). Unknown references fail the request.
+ */
+export function guardrailsOf(ctx: RequestContext): CompiledGuardrail[] {
+  const hit = selected.get(ctx);
+  if (hit) return hit;
+  const set = ctx.runtime.guardrails;
+  const header = ctx.headers['x-rampart-guardrail'];
+  let requested: GuardrailRef | undefined;
+  if (typeof header === 'string') requested = parseGuardrailRef(header);
+  else if (ctx.chat?.guardrail) requested = parseGuardrailRef(`${ctx.chat.guardrail.id}${ctx.chat.guardrail.version ? `:${ctx.chat.guardrail.version}` : ''}`, 'guardrailConfig');
+  const out = selectGuardrails({ attached: set.attachedFor(ctx.principal), requested }).map((r) => {
+    const g = set.get(r);
+    if (!g) throw new RampartError('bad_request', { message: `Unknown guardrail '${r.id}' version '${r.version}'.`, param: requested && r.id === requested.id ? 'guardrail' : undefined });
+    return g;
+  });
+  selected.set(ctx, out);
+  return out;
+}
+
 /** The composition root: config -> runtime, store, stages, handler, listener. */
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config, baseDir } = opts.loaded;
   const logger = opts.logger ?? createLogger(config.log.level);
-  const holder = new RuntimeHolder(new Runtime(opts.loaded));
+  const deps: RuntimeDeps = { kit: realDetectorKit() };
+  const holder = new RuntimeHolder(new Runtime(opts.loaded, deps));
   const store = await openStore(storeConfig(config.store, baseDir));
 
   const identity = createIdentity(config.identity, { store });
   const authz = createAuthz(config.authz, { baseDir, store });
   const requestLog = createRequestLog({ store, logger, logLines: config.log.requests });
+  // Limit counters and deployment health outlive config reloads: created once, fed the current config per request.
+  const limitStore = await openLimitStore(config.limits.store, { logger });
+  const metrics = new Metrics();
+  const route = createRouteStage({ routing: (ctx) => ctx.runtime.config.routing, hooks: metrics.routerHooks });
+  const guard = createGuardStages({ resolve: (ctx) => guardrailsOf(ctx) });
   const stages: Stages = {
     authenticate: identity.stage,
-    authorize: authz.stage(),
-    route: createRouteStage(),
-    record: requestLog,
+    authorize: authz.stage({
+      guardrailsFor: (ctx) => guardrailsOf(ctx).map((g) => g.id),
+      guardrailIdOf: (ctx) => guardrailOf.get(ctx),
+    }),
+    guardInput: guard.guardInput,
+    guardOutput: guard.guardOutput,
+    limit: createLimitStage({
+      limits: (ctx) => ctx.runtime.limits,
+      store: limitStore,
+      alerts: createAlertSink(config.limits.alerts, logger),
+      onLimitHit: metrics.limitHit,
+    }),
+    route,
+    record: {
+      name: 'record',
+      record(ctx) {
+        requestLog.record(ctx);
+        metrics.observeRequest(ctx);
+      },
+    },
   };
+  const metricsFrom = new NetworkList(config.metrics.allowedNetworks);
 
   let closing = false;
   const handler = createHandler({
@@ -87,11 +151,37 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     faces,
     logger,
     clientIp: (peer, xff) => identity.network.clientIp(peer, xff),
+    applyGuardrail: (ctx, body, ref) => {
+      const g = ctx.runtime.guardrails.get(ref);
+      if (!g) throw new RampartError('not_found', { message: `No guardrail ${ref.id} with version ${ref.version}.` });
+      return applyGuardrail(g, decodeApplyGuardrail(body, ref));
+    },
     visibleModels: (ctx, models) => (ctx.principal
       ? authz.authorizer.allowedModels(ctx.principal, models, { sourceIp: ctx.sourceIp })
       : []),
     closing: () => closing,
-    ready: () => ({ ok: true, detail: { requestLogDropped: requestLog.dropped, requestLogQueued: requestLog.queued } }),
+    ready: () => {
+      const r = route.readiness(holder.current.models.values());
+      metrics.setLogQueueDepth('requests', requestLog.queued, requestLog.dropped);
+      return { ok: r.ok, detail: { breakers: r.breakers, unavailableModels: r.unavailableModels, requestLogDropped: requestLog.dropped } };
+    },
+    extraRoutes: [
+      (req, res, { requestId, path }) => {
+        if (path !== '/metrics' || req.method !== 'GET') return false;
+        const peer = peerAddress(req);
+        if (!config.metrics.enabled || !metricsFrom.contains(peer)) {
+          sendJson(res, 404, { error: { message: 'Not found.', type: 'not_found_error' } }, { 'x-request-id': requestId });
+          return true;
+        }
+        metrics.setLogQueueDepth('requests', requestLog.queued, requestLog.dropped);
+        const h = metrics.handler();
+        h.body().then(
+          (body) => send(res, 200, { 'content-type': h.contentType, 'x-request-id': requestId }, body),
+          (err: unknown) => { logger.error({ err }, 'metrics failed'); sendJson(res, 500, { error: { message: 'metrics failed' } }); },
+        );
+        return true;
+      },
+    ],
   });
 
   const server = config.server;
@@ -106,7 +196,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
   const reloader = opts.loaded.file && opts.watch !== false
     ? startReloader({
-      file: opts.loaded.file, holder, logger,
+      file: opts.loaded.file, holder, logger, deps,
       // Policies are re-read with the config; a bad policy set keeps the last good one.
       onSwap: () => {
         const r = authz.reload();
@@ -132,6 +222,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       await requestLog.flush();
       await identity.close();
       authz.close();
+      await limitStore.close();
       await store.close();
       await holder.current.close();
     },

@@ -97,7 +97,7 @@ async function main() {
       '  - { name: bench-model, deployments: [{ provider: local, model: bench-model }] }',
       '',
     ].join('\n'));
-    const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+    const cli = join(root, 'dist', 'src', 'cli', 'rampart.js');
     const created = JSON.parse(execFileSync(process.execPath, [cli, 'keys', 'create', '--name', 'bench', '--roles', 'general-access', '--json', '--config', cfg], { cwd: dir }).toString()) as { key: string };
     const gw = await startNode(cli, {}, ['serve', '--config', cfg]);
     procs.push(gw.child);

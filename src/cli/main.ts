@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/load.js';
 import { UsageError } from './args.js';
@@ -25,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./keys-main.js')).keysMain(rest);
     case 'policy':
       return (await import('./policy.js')).policyCommand(rest);
+    case 'eval':
+      return (await import('./eval.js')).evalCommand(rest);
     case 'version':
     case '--version': {
       const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

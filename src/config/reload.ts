@@ -2,11 +2,12 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfigFile } from './load.js';
-import { Runtime, type RuntimeHolder } from './runtime.js';
+import { Runtime, type RuntimeDeps, type RuntimeHolder } from './runtime.js';
 
 export interface ReloaderOptions {
   file: string;
   holder: RuntimeHolder;
+  deps: RuntimeDeps;
   logger: Logger;
   /** Extra checks a new config must pass before the swap (e.g. policies compile). */
   validate?: (next: Runtime) => void | Promise<void>;
@@ -34,7 +35,7 @@ export function startReloader(opts: ReloaderOptions): Reloader {
     chain = chain.then(async () => {
       let next: Runtime | undefined;
       try {
-        next = new Runtime(loadConfigFile(opts.file));
+        next = new Runtime(loadConfigFile(opts.file), opts.deps);
         await opts.validate?.(next);
         opts.holder.swap(next);
         opts.onSwap?.(next);

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { IdentityConfigSchema } from '../identity/config.js';
 import { AuthzConfigSchema } from '../authz/config.js';
+import { LimitsSchema } from '../limits/schema.js';
+import { RoutingSchema } from '../routing/schema.js';
+import { GuardrailsConfigSchema } from '../guardrails/config.js';
 
 /**
  * The versioned configuration contract (`rampart.yaml`). Parsed and validated once, then compiled
@@ -153,6 +156,17 @@ export const ConfigSchema = z
     log: LogSchema.default(LogSchema.parse({})),
     identity: IdentityConfigSchema.default(IdentityConfigSchema.parse({})),
     authz: AuthzConfigSchema.default(AuthzConfigSchema.parse({})),
+    guardrails: GuardrailsConfigSchema.default(GuardrailsConfigSchema.parse({})),
+    limits: LimitsSchema.default(LimitsSchema.parse({})),
+    routing: RoutingSchema.default(RoutingSchema.parse({})),
+    metrics: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Source networks that may scrape GET /metrics (unauthenticated, like /healthz). */
+        allowedNetworks: z.array(z.string()).default(['127.0.0.0/8', '::1/128']),
+      })
+      .strict()
+      .default({ enabled: true, allowedNetworks: ['127.0.0.0/8', '::1/128'] }),
     providers: z.array(ProviderSchema).default([]),
     models: z.array(ModelSchema).default([]),
   })

@@ -72,10 +72,10 @@ export const IdentityConfigSchema = z
         windowMs: z.number().int().positive().default(60_000),
         lockMs: z.number().int().positive().default(15 * 60_000),
         /** Requests per IP per window before authentication; 0 = no limit. */
-        preAuthPerWindow: z.number().int().min(0).default(6_000),
+        preAuthPerWindow: z.number().int().min(0).default(0),
       })
       .strict()
-      .default({ maxFailures: 20, windowMs: 60_000, lockMs: 15 * 60_000, preAuthPerWindow: 6_000 }),
+      .default({ maxFailures: 20, windowMs: 60_000, lockMs: 15 * 60_000, preAuthPerWindow: 0 }),
     oidc: z.object({ issuers: z.array(IssuerSchema).min(1) }).strict().optional(),
     /** SigV4-signed requests with Rampart-issued access keys; needs RAMPART_SECRET_KEY(_FILE). */
     sigv4: z

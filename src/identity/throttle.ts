@@ -39,7 +39,7 @@ export class AuthThrottle {
     this.maxFailures = opts.maxFailures ?? 20;
     this.windowMs = opts.windowMs ?? 60_000;
     this.lockMs = opts.lockMs ?? 15 * 60_000;
-    this.preAuth = opts.preAuthPerWindow ?? 6_000;
+    this.preAuth = opts.preAuthPerWindow ?? 0;
     this.maxTracked = opts.maxTracked ?? 100_000;
     this.now = opts.now ?? Date.now;
   }

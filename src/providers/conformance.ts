@@ -91,10 +91,11 @@ export function providerConformance(opts: ConformanceOptions): void {
     let all: Cassette[] | undefined;
     const pick = (names: CassetteName[]): Cassette[] => {
       all ??= loadCassettes(dir);
-      return names.map((n) => {
-        const c = all?.find((x) => x.name === n);
-        if (!c) throw new Error(`missing cassette "${n}" in ${join(dir)}`);
-        return c;
+      // A name may hold several cassettes (Bedrock answers chat and stream on two paths).
+      return names.flatMap((n) => {
+        const cs = all!.filter((x) => x.name === n);
+        if (cs.length === 0) throw new Error(`missing cassette "${n}" in ${join(dir)}`);
+        return cs;
       });
     };
     /** Runs `fn` against a server holding just the named cassettes, then closes both. */

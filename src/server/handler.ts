@@ -9,6 +9,7 @@ import type { Action } from '../authz/types.js';
 import type { Stages } from '../pipeline/stages.js';
 import { finish, runStages } from '../pipeline/pipeline.js';
 import { RampartError, toRampartError } from '../errors.js';
+import type { ChatResponse, StreamEvent } from '../translate/ir.js';
 import type { RuntimeHolder } from '../config/runtime.js';
 import type { CompiledModel } from '../config/compile.js';
 import type { TLSSocket } from 'node:tls';
@@ -27,7 +28,10 @@ export interface Faces {
   models: ModelListFace;
 }
 
-/** Extra routes (admin API, ApplyGuardrail) mounted by later parts; return false when not theirs. */
+/** The guardrail an ApplyGuardrail request names (read by the authorize stage). */
+export const guardrailOf = new WeakMap<RequestContext, string>();
+
+/** Extra routes (admin API, metrics) mounted by the composition root; return false when not theirs. */
 export type ExtraRoute = (req: Req, res: Res, ctx: { requestId: string; path: string }) => boolean;
 
 export interface HandlerDeps {
@@ -42,6 +46,8 @@ export interface HandlerDeps {
   clientIp: (peer: string, xff: string | string[] | undefined) => string;
   closing: () => boolean;
   extraRoutes?: ExtraRoute[];
+  /** ApplyGuardrail: runs the named guardrail version on the decoded body; answers Bedrock's JSON. */
+  applyGuardrail?: (ctx: RequestContext, body: unknown, ref: { id: string; version: string }) => unknown;
 }
 
 interface ChatRoute { face: ChatFace; api: ClientApi; modelFromPath?: string; stream?: boolean }
@@ -121,7 +127,18 @@ export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
       ctx.chat = route.face.decodeChat(body, { modelFromPath: route.modelFromPath, stream: route.stream });
       if (ctx.chat.stream) (ctx as { action: Action }).action = 'InvokeModelWithResponseStream';
       resolveModel(ctx, ctx.chat.model, 'chat');
-      await runStages(stages, ctx);
+      try {
+        await runStages(stages, ctx);
+      } catch (err) {
+        // An input guardrail intervention is an answer, not an error: the blocked message with
+        // finish_reason content_filter (OpenAI), stop_reason refusal (Anthropic), stopReason
+        // guardrail_intervened and trace.guardrail (Bedrock), as the providers' own guardrails do.
+        if (!(err instanceof RampartError) || err.code !== 'guardrail_intervened') throw err;
+        ctx.error = err;
+        const blocked = blockedAnswer(ctx, err.message);
+        if (ctx.chat.stream) ctx.stream = eventsOf(blocked);
+        else ctx.response = blocked;
+      }
       if (ctx.stream) await pipeStream(route.face, ctx, res);
       else if (ctx.response) {
         ctx.usage = ctx.response.usage;
@@ -210,6 +227,24 @@ export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
     }
   }
 
+  async function applyGuardrailRoute(req: Req, res: Res, ref: { id: string; version: string }, requestId: string) {
+    const face = faces.bedrock;
+    const ctx = newContext(req, res, 'bedrock', 'apply_guardrail', 'ApplyGuardrail', requestId);
+    guardrailOf.set(ctx, ref.id);
+    try {
+      const body = await authenticateAndRead(req, res, ctx);
+      if (stages.authorize) { const p = stages.authorize.run(ctx); if (p) await p; }
+      if (!deps.applyGuardrail) throw new RampartError('not_found');
+      const out = deps.applyGuardrail(ctx, body, ref);
+      sendJson(res, 200, out, { 'x-request-id': requestId, 'x-amzn-requestid': requestId });
+    } catch (err) {
+      answer(res, face.encodeError(fail(ctx, err), requestId), requestId);
+    } finally {
+      ctx.status = res.statusCode;
+      finish(stages, ctx, (e) => logger.error({ err: e, requestId }, 'finish failed'));
+    }
+  }
+
   return function handle(req: Req, res: Res): void {
     const requestId = randomUUID();
     const url = req.url ?? '/';
@@ -223,6 +258,12 @@ export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
         if (path === '/v1/chat/completions') return void chat(req, res, { face: faces.openai, api: 'openai' }, requestId);
         if (path === '/v1/messages') return void chat(req, res, { face: faces.anthropic, api: 'anthropic' }, requestId);
         if (path === '/v1/embeddings') return void embeddings(req, res, requestId);
+        if (path.startsWith('/guardrail/')) {
+          const g = /^\/guardrail\/([^/]+)\/version\/([^/]+)\/apply$/.exec(path);
+          const id = g ? safeDecode(g[1]) : undefined;
+          const version = g ? safeDecode(g[2]) : undefined;
+          if (id !== undefined && version !== undefined) return void applyGuardrailRoute(req, res, { id, version }, requestId);
+        }
         if (path.startsWith('/model/')) {
           const m = /^\/model\/([^/]+)\/(converse|converse-stream)$/.exec(path);
           if (m) {
@@ -259,6 +300,29 @@ function verifiedPeerCertificate(req: Req): PeerCertificateInfo | undefined {
   if (!sock || !sock.encrypted || !sock.authorized) return undefined;
   const cert = sock.getPeerCertificate();
   return cert && Object.keys(cert).length > 0 ? cert : undefined;
+}
+
+function blockedAnswer(ctx: RequestContext, message: string): ChatResponse {
+  return {
+    id: ctx.requestId,
+    model: ctx.chat?.model ?? '',
+    content: [{ type: 'text', text: message }],
+    stopReason: ctx.clientApi === 'bedrock' ? 'guardrail_intervened' : 'content_filter',
+    usage: { inputTokens: 0, outputTokens: 0 },
+  };
+}
+
+async function* eventsOf(r: ChatResponse): AsyncIterable<StreamEvent> {
+  yield { type: 'start', id: r.id, model: r.model };
+  let i = 0;
+  for (const p of r.content) {
+    if (p.type !== 'text') continue;
+    yield { type: 'text', index: i, text: p.text };
+    yield { type: 'block_stop', index: i };
+    i++;
+  }
+  yield { type: 'stop', stopReason: r.stopReason };
+  yield { type: 'usage', usage: r.usage };
 }
 
 function safeDecode(s: string): string | undefined {

@@ -6,7 +6,6 @@
  *   store.changes.subscribe((topic) => ...);         // 'keys', 'policies', ... or RESYNC_TOPIC
  *   await store.close();
  */
-import { openPostgresStore } from './postgres/store.js';
 import { openSqliteStore } from './sqlite/store.js';
 import type { Store, StoreConfig } from './types.js';
 
@@ -17,7 +16,8 @@ export async function openStore(cfg: StoreConfig): Promise<Store> {
     case 'sqlite':
       return openSqliteStore(cfg);
     case 'postgres':
-      return openPostgresStore(cfg);
+      // Loaded only when configured: the embedded default never needs the PostgreSQL client.
+      return (await import('./postgres/store.js')).openPostgresStore(cfg);
     default: {
       const never: never = cfg;
       throw new Error(`store: unknown kind ${(never as { kind: string }).kind}`);

@@ -87,6 +87,8 @@ export function recordsConformance(a: () => Store, b: () => Store): void {
       assert.deepEqual((await b().records.readAudit(inst, 10, 5)).map((r) => r.seq), [11, 12, 13, 14, 15]);
       assert.deepEqual((await b().records.auditHeads()).find((h) => h.instanceId === inst), { instanceId: inst, firstSeq: 1, lastSeq: 30, lastHash: 'h30' });
       assert.equal(await b().records.auditHash(inst, 7), 'h7');
+      assert.deepEqual(await b().records.auditHead(inst), { seq: 30, hash: 'h30' });
+      assert.equal(await b().records.auditHead(`none-${rid()}`), undefined);
       assert.equal(await b().records.auditHash(inst, 99), undefined);
       assert.equal(await b().records.lastAuditBefore(inst, rows[10].time), 10);
       const denied = await b().records.queryAudit({ principalId: 'p9', decision: 'deny' });
@@ -119,12 +121,15 @@ export function recordsConformance(a: () => Store, b: () => Store): void {
     it('lets one holder at a time run under a named lock', async () => {
       const name = `lock-${rid()}`;
       let release!: () => void;
+      let entered!: () => void;
       const held = new Promise<void>((r) => (release = r));
+      const inside = new Promise<void>((r) => (entered = r));
       const first = a().records.withLock(name, async () => {
+        entered();
         await held;
         return 'first';
       });
-      await new Promise((r) => setTimeout(r, 50));
+      await inside;
       assert.equal(await b().records.withLock(name, async () => 'second'), undefined, 'refused while held');
       release();
       assert.equal(await first, 'first');

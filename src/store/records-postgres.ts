@@ -1,6 +1,6 @@
 /**
- * Records tables on PostgreSQL (see records-types.ts). Batches go as one INSERT ... SELECT FROM unnest(arrays) so a
- * batch of thousands is one round trip; ON CONFLICT DO NOTHING makes a replayed spool harmless.
+ * Records tables on PostgreSQL (see records-types.ts). A batch of up to 2,000 rows is one multi-row INSERT (one round
+ * trip); ON CONFLICT DO NOTHING makes a replayed spool harmless.
  */
 import type pg from 'pg';
 import {
@@ -20,18 +20,27 @@ const id = <T>(v: T) => v;
 const toDate = (raw: unknown) => (raw instanceof Date ? raw : new Date(raw as string));
 const ph = (n: number) => `$${n}`;
 
-const INV_TYPES = ['text', 'timestamptz', 'text', 'text', 'text', 'text', 'text', 'integer', 'text', 'text', 'text', 'text', 'text', 'text'];
-const AUDIT_TYPES = ['text', 'bigint', 'text', 'timestamptz', 'text', 'text', 'text', 'text', 'text', 'boolean', 'text', 'text', 'text'];
-const unnest = (types: string[]) => types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
-const INV_INSERT =
-  `INSERT INTO invocation_records (${INV_COLS}) SELECT * FROM unnest(${unnest(INV_TYPES)}) ON CONFLICT DO NOTHING`;
-const AUDIT_INSERT =
-  `INSERT INTO audit_events (${AUDIT_COLS}) SELECT * FROM unnest(${unnest(AUDIT_TYPES)}) ON CONFLICT DO NOTHING`;
-/** Bounds one bind message; larger batches are split (each chunk is idempotent, so no transaction is needed). */
-const CHUNK = 5000;
-
-function columns(rows: unknown[][], n: number): unknown[][] {
-  return Array.from({ length: n }, (_, c) => rows.map((r) => r[c]));
+const INV_N = 14;
+const AUDIT_N = 13;
+/**
+ * Multi-row VALUES with one parameter per field: pg sends each parameter as-is, whereas array parameters (unnest)
+ * must escape every 1-2 KB body into an array literal, which cost more CPU than the insert itself.
+ */
+const CHUNK = 2000;
+const valuesSql = (rows: number, cols: number, casts: string[]) =>
+  Array.from({ length: rows }, (_, r) => `(${casts.map((c, i) => `$${r * cols + i + 1}${c}`).join(', ')})`).join(', ');
+const INV_CASTS = ['', '::timestamptz', '', '', '', '', '', '::integer', '', '', '', '', '', ''];
+const AUDIT_CASTS = ['', '::bigint', '', '::timestamptz', '', '', '', '', '', '::boolean', '', '', ''];
+const sqlCache = new Map<string, string>();
+function insertSql(table: 'invocation_records' | 'audit_events', rows: number): string {
+  const key = `${table}:${rows}`;
+  let sql = sqlCache.get(key);
+  if (!sql) {
+    const [cols, n, casts] = table === 'invocation_records' ? [INV_COLS, INV_N, INV_CASTS] : [AUDIT_COLS, AUDIT_N, AUDIT_CASTS];
+    sql = `INSERT INTO ${table} (${cols}) VALUES ${valuesSql(rows, n, casts)} ON CONFLICT DO NOTHING`;
+    if (sqlCache.size < 64) sqlCache.set(key, sql);
+  }
+  return sql;
 }
 
 export class PgRecords implements RecordsStore {
@@ -40,7 +49,8 @@ export class PgRecords implements RecordsStore {
   async insertInvocations(rows: InvocationRow[]): Promise<void> {
     const params = rows.map((r) => invocationParams(r, id));
     for (let i = 0; i < params.length; i += CHUNK) {
-      await this.pool.query(INV_INSERT, columns(params.slice(i, i + CHUNK), INV_TYPES.length));
+      const chunk = params.slice(i, i + CHUNK);
+      await this.pool.query(insertSql('invocation_records', chunk.length), chunk.flat());
     }
   }
 
@@ -63,7 +73,8 @@ export class PgRecords implements RecordsStore {
   async appendAudit(rows: AuditRow[]): Promise<void> {
     const params = rows.map((r) => auditParams(r, id, id));
     for (let i = 0; i < params.length; i += CHUNK) {
-      await this.pool.query(AUDIT_INSERT, columns(params.slice(i, i + CHUNK), AUDIT_TYPES.length));
+      const chunk = params.slice(i, i + CHUNK);
+      await this.pool.query(insertSql('audit_events', chunk.length), chunk.flat());
     }
   }
 
@@ -85,6 +96,16 @@ export class PgRecords implements RecordsStore {
     return rows.map((r) => auditFromRow(r, toDate));
   }
 
+  async readChain(instanceId: string, afterSeq: number, limit: number): Promise<Array<[number, string, string, string]>> {
+    const { rows } = await this.pool.query<[string, string, string, string]>({
+      name: 'rampart_read_chain',
+      text: 'SELECT seq, hash, body, event_name FROM audit_events WHERE instance_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+      values: [instanceId, afterSeq, limit],
+      rowMode: 'array',
+    });
+    return rows.map((r) => [Number(r[0]), r[1], r[2], r[3]]);
+  }
+
   async auditHeads(): Promise<Array<{ instanceId: string; firstSeq: number; lastSeq: number; lastHash: string }>> {
     const { rows } = await this.pool.query<Row>(
       'SELECT h.instance_id, h.first_seq, h.last_seq, e.hash FROM ' +
@@ -97,6 +118,14 @@ export class PgRecords implements RecordsStore {
       lastSeq: Number(r.last_seq),
       lastHash: r.hash as string,
     }));
+  }
+
+  async auditHead(instanceId: string): Promise<{ seq: number; hash: string } | undefined> {
+    const { rows } = await this.pool.query<{ seq: string; hash: string }>(
+      'SELECT seq, hash FROM audit_events WHERE instance_id = $1 ORDER BY seq DESC LIMIT 1',
+      [instanceId],
+    );
+    return rows[0] && { seq: Number(rows[0].seq), hash: rows[0].hash };
   }
 
   async auditHash(instanceId: string, seq: number): Promise<string | undefined> {

@@ -37,8 +37,14 @@ function checkDate(d: Date, name: string): void {
   if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new TypeError(`store: ${name} must be a valid Date`);
 }
 
+/** NULL columns are left out rather than set to undefined, like the other stores' rows. */
+function compact<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
 export function invocationFromRow(row: Row, date: (raw: unknown) => Date): InvocationRow {
-  return {
+  return compact({
     requestId: row.request_id as string,
     time: date(row.time),
     instanceId: row.instance_id as string,
@@ -53,11 +59,11 @@ export function invocationFromRow(row: Row, date: (raw: unknown) => Date): Invoc
     subject: opt(row.subject),
     hash: row.hash as string,
     body: row.body as string,
-  };
+  });
 }
 
 export function auditFromRow(row: Row, date: (raw: unknown) => Date): AuditRow {
-  return {
+  return compact({
     instanceId: row.instance_id as string,
     seq: Number(row.seq),
     eventId: row.event_id as string,
@@ -71,7 +77,7 @@ export function auditFromRow(row: Row, date: (raw: unknown) => Date): AuditRow {
     prevHash: row.prev_hash as string,
     hash: row.hash as string,
     body: row.body as string,
-  };
+  });
 }
 
 /**

@@ -23,11 +23,20 @@ const LEASE_MS = 120_000;
 
 export class SqliteRecords implements RecordsStore {
   private readonly holder = randomUUID();
+  private chainStmt: Database.Statement<unknown[], unknown> | undefined;
 
   constructor(
     private readonly db: Database.Database,
     private readonly stmts: StatementCache,
   ) {}
+
+  async readChain(instanceId: string, afterSeq: number, limit: number): Promise<Array<[number, string, string, string]>> {
+    // Prepared lazily (the table exists only after migrate) and kept apart from the cache: raw mode is per statement.
+    this.chainStmt ??= this.db
+      .prepare('SELECT seq, hash, body, event_name FROM audit_events WHERE instance_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+      .raw(true);
+    return this.chainStmt.all(instanceId, afterSeq, limit) as Array<[number, string, string, string]>;
+  }
 
   async insertInvocations(rows: InvocationRow[]): Promise<void> {
     if (rows.length === 0) return;
@@ -91,6 +100,13 @@ export class SqliteRecords implements RecordsStore {
       lastSeq: Number(r.last_seq),
       lastHash: r.hash as string,
     }));
+  }
+
+  async auditHead(instanceId: string): Promise<{ seq: number; hash: string } | undefined> {
+    const row = this.stmts
+      .get('SELECT seq, hash FROM audit_events WHERE instance_id = ? ORDER BY seq DESC LIMIT 1')
+      .get(instanceId) as { seq: number; hash: string } | undefined;
+    return row && { seq: Number(row.seq), hash: row.hash };
   }
 
   async auditHash(instanceId: string, seq: number): Promise<string | undefined> {

@@ -91,8 +91,15 @@ export interface RecordsStore {
   queryAudit(filter: RecordsFilter): Promise<AuditRow[]>;
   /** Events of one instance with seq > afterSeq in seq order, at most `limit` (the verifier pages through). */
   readAudit(instanceId: string, afterSeq: number, limit: number): Promise<AuditRow[]>;
+  /**
+   * The verifier's lean read: [seq, hash, body, eventName] tuples of one instance with seq > afterSeq, in seq order.
+   * Tuples rather than rows because verification reads every event and must stay above 100,000 events/s.
+   */
+  readChain(instanceId: string, afterSeq: number, limit: number): Promise<Array<[number, string, string, string]>>;
   /** Every instance with events, with its lowest and highest seq and the hash at the highest. */
   auditHeads(): Promise<Array<{ instanceId: string; firstSeq: number; lastSeq: number; lastHash: string }>>;
+  /** The newest event of one instance (an index lookup, unlike auditHeads), for a recorder resuming its chain. */
+  auditHead(instanceId: string): Promise<{ seq: number; hash: string } | undefined>;
   /** The hash stored at (instanceId, seq), if present. */
   auditHash(instanceId: string, seq: number): Promise<string | undefined>;
   /** Deletes events of one instance with seq <= throughSeq; returns how many. */

@@ -47,6 +47,8 @@ export interface ChatRequest {
   includeUsage?: boolean;
   /** End-user id supplied by the client (OpenAI `user`, Anthropic `metadata.user_id`). */
   user?: string;
+  /** A guardrail the client asks for on top of the operator's (Bedrock `guardrailConfig`). */
+  guardrail?: { id: string; version?: string; trace?: boolean };
 }
 
 export type StopReason =

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
 
-const CLI = resolve('dist/src/cli/main.js');
+const CLI = resolve('dist/src/cli/rampart.js');
 
 test('rampart serve on embedded defaults: demo key printed once, saved 0600, works; SIGTERM drains and exits 0', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'rampart-cli-'));

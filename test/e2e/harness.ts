@@ -22,6 +22,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Without a `guardrails:` section in extraYaml the gateway runs unguarded (the core tests); guardrails.test.ts attaches them. */
 export async function startHarness(extraYaml = ''): Promise<Harness> {
   const openaiUp = await startCassetteServer(loadCassettes('test/cassettes/openai'));
   const bedrockUp = await startCassetteServer(loadCassettes('test/cassettes/bedrock'));
@@ -37,6 +38,7 @@ models:
   - { name: m-openai, deployments: [{ provider: oai, model: gpt-4o-mini }] }
   - { name: m-bedrock, deployments: [{ provider: br, model: "${BEDROCK_MODEL}" }] }
   - { name: m-embed, type: embedding, deployments: [{ provider: oai, model: text-embedding-3-small }] }
+${extraYaml.includes('guardrails:') ? '' : 'guardrails: { attach: { all: [] } }'}
 ${extraYaml}`;
   const config = parseConfigText(yaml, join(dir, 'rampart.yaml'), {});
   const gw = await startGateway({ loaded: { config, baseDir: dir }, logger: pino({ level: 'silent' }), watch: false });

@@ -116,6 +116,10 @@ describe('bedrock cassettes parse with the official SDK', () => {
     assert.deepEqual(seen, ['messageStart', 'contentBlockDelta']);
   });
 
+  test('stream-throttled-first (exception as the only frame)', async () => {
+    await assert.rejects(collect('Trigger early throttling.'), (err: Error) => err.name === 'ThrottlingException');
+  });
+
   test('stream-slow', async () => {
     const evs = await collect('Go slowly.');
     assert.equal(evs.map((e) => e.contentBlockDelta?.delta?.text ?? '').join(''), 'Slowly.');

@@ -9,9 +9,13 @@ function malformed(what: string): UpstreamError {
 
 export function usageFromWire(u: unknown): Usage {
   if (!isRecord(u)) return { inputTokens: 0, outputTokens: 0 };
-  const out: Usage = { inputTokens: num(u.inputTokens), outputTokens: num(u.outputTokens) };
-  if (typeof u.cacheReadInputTokens === 'number') out.cacheReadTokens = u.cacheReadInputTokens;
-  if (typeof u.cacheWriteInputTokens === 'number') out.cacheWriteTokens = u.cacheWriteInputTokens;
+  // Bedrock counts cache reads and writes apart from inputTokens; the IR's inputTokens is the
+  // whole prompt, so they are added back in.
+  const read = num(u.cacheReadInputTokens);
+  const write = num(u.cacheWriteInputTokens);
+  const out: Usage = { inputTokens: num(u.inputTokens) + read + write, outputTokens: num(u.outputTokens) };
+  if (typeof u.cacheReadInputTokens === 'number') out.cacheReadTokens = read;
+  if (typeof u.cacheWriteInputTokens === 'number') out.cacheWriteTokens = write;
   return out;
 }
 

@@ -95,13 +95,19 @@ class BedrockProvider implements Provider {
       discard(res.body);
       throw new UpstreamError('upstream_error', { message: `Bedrock answered a stream with content-type ${ct || 'none'}.`, retryable: true });
     }
-    return converseStreamEvents(res.body, {
+    const events = converseStreamEvents(res.body, {
       id: responseId(res.headers, call),
       model: deployment.upstreamModel,
       signal: call.signal,
       maxFrameBytes: this.opts.maxFrameBytes,
       destroy: () => discard(res.body),
     });
+    // Resolve only once the first event is in: Bedrock reports throttling and model errors as an
+    // exception frame right after a 200, and a stall before any event is a timeout. Both are still
+    // retryable here, while nothing has reached the client.
+    const first = await events.next();
+    if (first.done) return events;
+    return prepend(first.value, events);
   }
 
   async embed(): Promise<EmbeddingResponse> {
@@ -157,6 +163,18 @@ class BedrockProvider implements Provider {
       this.signers.set(region, s);
     }
     return s;
+  }
+}
+
+async function* prepend(first: StreamEvent, rest: AsyncGenerator<StreamEvent>): AsyncGenerator<StreamEvent> {
+  let delegated = false;
+  try {
+    yield first;
+    delegated = true;
+    yield* rest;
+  } finally {
+    // A consumer that stops at the first event never reached `yield*`: close the source ourselves.
+    if (!delegated) await rest.return(undefined);
   }
 }
 

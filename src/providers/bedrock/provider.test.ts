@@ -58,7 +58,7 @@ describe('bedrock provider (cassettes)', () => {
     const r = await provider.chat(ask('Say hello.', { system: ['Be brief.'], maxTokens: 50, temperature: 0.2, stop: ['END'] }), DEPLOYMENT, call());
     assert.deepEqual(r.content, [{ type: 'text', text: 'Hello! How can I help?' }]);
     assert.equal(r.stopReason, 'end_turn');
-    assert.deepEqual(r.usage, { inputTokens: 11, outputTokens: 9, cacheReadTokens: 4, cacheWriteTokens: 0 });
+    assert.deepEqual(r.usage, { inputTokens: 19, outputTokens: 7, cacheReadTokens: 4, cacheWriteTokens: 0 });
     assert.equal(r.id, '0b8a6a4e-6f9d-4a7c-9a39-1f8f6c2d0001');
     assert.equal(r.model, MODEL);
     const sent = JSON.parse(server.requests.at(-1)!.body);
@@ -177,6 +177,16 @@ describe('bedrock provider (cassettes)', () => {
     assert.deepEqual(seen.map((e) => e.type), ['start', 'text']);
   });
 
+  test('stream-throttled-first: an exception as the first frame rejects chatStream itself, retryable', async () => {
+    await assert.rejects(provider.chatStream(ask('Trigger early throttling.', { stream: true }), DEPLOYMENT, call()), (err: unknown) => {
+      assert.ok(err instanceof UpstreamError);
+      assert.equal(err.code, 'rate_limited');
+      assert.equal(err.retryable, true);
+      assert.equal(err.midStream, false);
+      return true;
+    });
+  });
+
   test('stream-cut: a half frame then a dropped connection -> midStream upstream_error', async () => {
     const seen: StreamEvent[] = [];
     const it = await provider.chatStream(ask('Tell me a story.', { stream: true }), DEPLOYMENT, call());
@@ -233,8 +243,10 @@ describe('bedrock provider (cassettes)', () => {
     const small = createBedrockProvider(cfg, { maxResponseBytes: 64, maxFrameBytes: 64 });
     try {
       await assert.rejects(small.chat(ask('Say hello.'), DEPLOYMENT, call()), (err: unknown) => err instanceof UpstreamError && /larger than 64/.test(err.message));
-      const it = await small.chatStream(ask('Count to three.', { stream: true }), DEPLOYMENT, call());
-      await assert.rejects(drain(it), (err: unknown) => err instanceof UpstreamError && /frame length \d+ outside/.test(err.message));
+      await assert.rejects(
+        small.chatStream(ask('Count to three.', { stream: true }), DEPLOYMENT, call()),
+        (err: unknown) => err instanceof UpstreamError && /frame length \d+ outside/.test(err.message),
+      );
     } finally {
       await small.close();
     }

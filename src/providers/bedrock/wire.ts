@@ -134,8 +134,10 @@ export function stopReasonToWire(s: StopReason): ConverseStopReason {
   return s === 'content_filter' ? 'content_filtered' : s;
 }
 
+/** IR usage counts cached tokens inside inputTokens; Bedrock reports them beside it. */
 export function usageToWire(u: { inputTokens: number; outputTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number }): ConverseUsage {
-  const out: ConverseUsage = { inputTokens: u.inputTokens, outputTokens: u.outputTokens, totalTokens: u.inputTokens + u.outputTokens };
+  const uncached = Math.max(0, u.inputTokens - (u.cacheReadTokens ?? 0) - (u.cacheWriteTokens ?? 0));
+  const out: ConverseUsage = { inputTokens: uncached, outputTokens: u.outputTokens, totalTokens: u.inputTokens + u.outputTokens };
   if (u.cacheReadTokens !== undefined) out.cacheReadInputTokens = u.cacheReadTokens;
   if (u.cacheWriteTokens !== undefined) out.cacheWriteInputTokens = u.cacheWriteTokens;
   return out;

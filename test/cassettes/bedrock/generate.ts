@@ -83,10 +83,11 @@ const cassettes: Record<string, Json> = {
     response: {
       status: 200,
       headers: jsonHeaders('0b8a6a4e-6f9d-4a7c-9a39-1f8f6c2d0001'),
+      // Bedrock counts cached tokens beside inputTokens: the whole prompt is 15 + 4 = 19.
       body: converse([{ text: 'Hello! How can I help?' }], 'end_turn', {
-        inputTokens: 11,
-        outputTokens: 9,
-        totalTokens: 24,
+        inputTokens: 15,
+        outputTokens: 7,
+        totalTokens: 26,
         cacheReadInputTokens: 4,
         cacheWriteInputTokens: 0,
       }),
@@ -164,6 +165,15 @@ const cassettes: Record<string, Json> = {
       ].map(b64),
     },
   },
+  'stream-throttled-first': {
+    name: 'stream-throttled-first',
+    request: { method: 'POST', path: STREAM, bodyIncludes: ask('Trigger early throttling.') },
+    response: {
+      status: 200,
+      headers: streamHeaders('0b8a6a4e-6f9d-4a7c-9a39-1f8f6c2d0010'),
+      chunksBase64: [b64(encodeExceptionFrame('throttlingException', 'Too many requests, please wait before trying again.'))],
+    },
+  },
   'stream-cut': {
     name: 'stream-cut',
     request: { method: 'POST', path: STREAM, bodyIncludes: ask('Tell me a story.') },
@@ -199,7 +209,7 @@ const cassettes: Record<string, Json> = {
   hang: [
     { name: 'hang', request: { method: 'POST', path: CONVERSE, bodyIncludes: ask('Hang.') }, response: { status: 200, headers: jsonHeaders('hang-rid'), hang: true } },
     {
-      name: 'hang-stream',
+      name: 'hang',
       request: { method: 'POST', path: STREAM, bodyIncludes: ask('Hang.') },
       response: { status: 200, headers: streamHeaders('hang-stream-rid'), hang: true },
     },

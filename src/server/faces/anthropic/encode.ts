@@ -18,9 +18,11 @@ export interface AnthropicUsage {
   cache_creation_input_tokens: number;
 }
 
+/** The IR's inputTokens includes cached tokens; Anthropic reports them apart from input_tokens. */
 export function anthropicUsage(u: Usage): AnthropicUsage {
+  const cached = (u.cacheReadTokens ?? 0) + (u.cacheWriteTokens ?? 0);
   return {
-    input_tokens: u.inputTokens,
+    input_tokens: Math.max(0, u.inputTokens - cached),
     output_tokens: u.outputTokens,
     cache_read_input_tokens: u.cacheReadTokens ?? 0,
     cache_creation_input_tokens: u.cacheWriteTokens ?? 0,

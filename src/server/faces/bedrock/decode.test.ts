@@ -30,7 +30,6 @@ describe('bedrock decodeChat', () => {
     assert.equal(badParam(() => decodeBedrockChat({ messages: [{ role: 'system', content: [{ text: 'a' }] }] }, M)), 'messages[0].role');
     assert.equal(badParam(() => decodeBedrockChat({ ...user({ text: 'a' }), inferenceConfig: { temperature: 1.5 } }, M)), 'inferenceConfig.temperature');
     assert.equal(badParam(() => decodeBedrockChat({ ...user({ text: 'a' }), toolConfig: { tools: [{ toolSpec: { name: 'x', inputSchema: {} } }] } }, M)), 'toolConfig.tools[0].toolSpec.inputSchema.json');
-    assert.equal(badParam(() => decodeBedrockChat({ ...user({ text: 'a' }), tempreature: 1 }, M)), 'tempreature');
     assert.equal(badParam(() => decodeBedrockChat(user({ text: 'a' }), {})), 'modelId');
     assert.equal(badParam(() => decodeBedrockChat({ messages: [{ role: 'user', content: [{ toolUse: { toolUseId: 't', name: 'n', input: {} } }] }] }, M)), 'messages[0].content[0].toolUse');
   });

@@ -22,27 +22,18 @@ import {
   type Obj,
 } from '../json.js';
 
-/**
- * Request fields Rampart accepts but does not forward: guardrails, routing and metadata are the
- * gateway's own configuration, and model-specific passthrough fields would bypass the IR that
- * guardrails and limits inspect. Any other unknown field is refused so a typo fails loudly.
+/*
+ * guardrailConfig names a guardrail of the gateway's own (added to the operator's, never replacing
+ * them); it is not forwarded upstream. Fields Rampart accepts but does not forward:
+ * additionalModelRequestFields and other passthroughs (they would bypass the IR
+ * that guardrails and limits inspect), requestMetadata, performanceConfig, serviceTier. Unknown
+ * top-level fields are ignored as on the other faces (SDKs add fields over time).
  */
-const IGNORED_FIELDS = new Set([
-  'guardrailConfig',
-  'additionalModelRequestFields',
-  'additionalModelResponseFieldPaths',
-  'promptVariables',
-  'requestMetadata',
-  'performanceConfig',
-  'serviceTier',
-]);
-const FIELDS = new Set(['messages', 'system', 'inferenceConfig', 'toolConfig', 'outputConfig', ...IGNORED_FIELDS]);
 
 export function decodeBedrockChat(body: unknown, opts: { modelFromPath?: string; stream?: boolean }): ChatRequest {
   const model = str(opts.modelFromPath, 'modelId');
   if (model.length === 0) invalidValue('modelId', 'must not be empty.');
   const b = obj(body, 'body');
-  for (const k of Object.keys(b)) if (!FIELDS.has(k)) invalidValue(k, 'unknown field.');
 
   const req: ChatRequest = {
     model,
@@ -64,6 +55,13 @@ export function decodeBedrockChat(body: unknown, opts: { modelFromPath?: string;
   }
   const rf = decodeOutputConfig(b.outputConfig);
   if (rf) req.responseFormat = rf;
+  if (!isAbsent(b.guardrailConfig)) {
+    const g = obj(b.guardrailConfig, 'guardrailConfig');
+    const id = str(g.guardrailIdentifier, 'guardrailConfig.guardrailIdentifier');
+    const version = isAbsent(g.guardrailVersion) ? undefined : str(g.guardrailVersion, 'guardrailConfig.guardrailVersion');
+    const trace = isAbsent(g.trace) ? undefined : str(g.trace, 'guardrailConfig.trace');
+    req.guardrail = { id, version, trace: trace === 'enabled' || trace === 'enabled_full' };
+  }
   stripUndefined(req);
   return req;
 }

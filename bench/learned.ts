@@ -1,0 +1,73 @@
+/**
+ * Learned-detector latency on a 4 KB English prompt: per classifier and the NAME/ADDRESS tagger,
+ * best batch mean (what the code costs on a shared machine) and p50/p99 of all of them together.
+ * Budget: the three classifiers + the tagger well under 0.15 ms per 4 KB (the deterministic
+ * detectors take the rest of the 0.3 ms guardrail budget).
+ * Run: npx tsc -p .build/tsconfig.learnedx.json && node .build/learnedx/bench/learned.js
+ */
+import { performance } from 'node:perf_hooks';
+import { loadClassifier, loadPiiTagger } from '../src/guardrails/detectors/learned/index.js';
+
+const PARAGRAPHS = [
+  'I am preparing the quarterly report for our customer success team and need help summarising the feedback we received. ',
+  'Most customers said the onboarding flow was clear, but several mentioned that the billing page is confusing when they switch plans. ',
+  'Please write a short, friendly e-mail to the account owner, Jane Doe (jane.doe@example.com, phone +1 415-555-0132), explaining the changes. ',
+  'Include the new pricing table, mention that invoices are available at https://billing.example.com/invoices?id=42 and keep it under 200 words. ',
+  'The previous draft used words like "unfortunately" too often; avoid that, and do not promise delivery dates we cannot keep. ',
+  'For context, our support team handled 1,284 tickets in March, with a median first response time of 2 hours and 14 minutes. ',
+  'function total(items) { return items.reduce((sum, item) => sum + item.price * item.quantity, 0); } // used by the report script\n',
+  'Also summarise the three main themes from the survey comments and suggest one concrete improvement for each of them. ',
+];
+
+function makePrompt(bytes: number, variant: number): string {
+  let s = `${variant} `;
+  for (let i = 0; s.length < bytes; i++) s += PARAGRAPHS[i % PARAGRAPHS.length];
+  return s.slice(0, bytes);
+}
+
+// Distinct string objects per run, so no per-text cache makes a repeated call free; the texts are
+// built before timing.
+const RUNS = Number(process.env.RUNS ?? 2000);
+const texts = Array.from({ length: 64 }, (_, i) => makePrompt(4096, i));
+const pa = loadClassifier('prompt-attack');
+const tox = loadClassifier('toxicity');
+const hi = loadClassifier('harmful-intent');
+const tagger = loadPiiTagger();
+const parts: Array<[string, (t: string) => unknown]> = [
+  ['prompt-attack', (t) => pa.score(t)],
+  ['toxicity', (t) => tox.score(t)],
+  ['harmful-intent', (t) => hi.score(t)],
+  ['tagger', (t) => tagger(t)],
+];
+const all = (t: string): void => {
+  for (const [, fn] of parts) fn(t);
+};
+for (let i = 0; i < 300; i++) all(texts[i % texts.length]);
+
+const BATCH = 20;
+const best = new Map<string, number>();
+for (const [name, fn] of parts) {
+  for (let b = 0; b < RUNS / BATCH; b++) {
+    // Each classifier alone on fresh texts pays the shared hashing itself (worst case for one).
+    const a = performance.now();
+    for (let i = 0; i < BATCH; i++) fn(texts[(b * BATCH + i) % texts.length] + '');
+    const ms = (performance.now() - a) / BATCH;
+    best.set(name, Math.min(best.get(name) ?? Infinity, ms));
+  }
+}
+const totals: number[] = [];
+const cpu: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  const t = texts[i % texts.length];
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  all(t);
+  totals.push(performance.now() - t0);
+  const c = process.cpuUsage(c0);
+  cpu.push((c.user + c.system) / 1000);
+}
+const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+console.log(`prompt: ${texts[0].length} chars, ${RUNS} runs`);
+for (const [name, ms] of best) console.log(`${name.padEnd(15)} ${ms.toFixed(4)} ms (best batch mean, alone)`);
+console.log(`all together    p50 ${q(totals, 0.5).toFixed(4)} ms  p99 ${q(totals, 0.99).toFixed(4)} ms wall clock`);
+console.log(`all together    cpu p50 ${q(cpu, 0.5).toFixed(4)} ms  p99 ${q(cpu, 0.99).toFixed(4)} ms process CPU time`);

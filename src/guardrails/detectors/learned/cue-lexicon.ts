@@ -1,0 +1,145 @@
+/**
+ * Hand-written, reviewed word classes behind the dense cue features (cues.ts). They name what an
+ * injection, jailbreak or harmful request says in general terms (an instruction override, a
+ * persona switch, a prompt-extraction request, a weapon plus a "how to"), so a model that has
+ * seen one source's wording still recognises another's. English and German (the deepset rows
+ * are partly German), with a few French and Spanish override verbs. The weights on the
+ * resulting features are learned, not set here.
+ */
+
+// Class bits; a word may carry several.
+export const W = {
+  OVR: 1 << 0, // ignore, forget, disregard
+  OBJ: 1 << 1, // what is overridden: instructions, everything, all
+  PRIOR: 1 << 2, // previous, above, earlier
+  INSTR: 1 << 3, // instructions, rules, prompt
+  YOU: 1 << 4,
+  ARE: 1 << 5,
+  NOW: 1 << 6,
+  ACT: 1 << 7, // act, pretend, roleplay
+  AS: 1 << 8,
+  JB: 1 << 9, // DAN, jailbreak, unfiltered
+  NEG: 1 << 10, // no, without, ohne
+  RESTR: 1 << 11, // restrictions, limits, filters
+  MODEPRE: 1 << 12, // developer, god, sudo (+ "mode")
+  MODE: 1 << 13,
+  EXTRACT: 1 << 14, // repeat, reveal, print
+  TARGET: 1 << 15, // system, prompt, password
+  NEW: 1 << 16,
+  TASK: 1 << 17,
+  STOP: 1 << 18,
+  SAY: 1 << 19, // write, say, print
+  STAY: 1 << 20,
+  ROLE: 1 << 21,
+  FRAME: 1 << 22, // hypothetical, fictional
+  ETHICS: 1 << 23,
+  HARM: 1 << 24, // bomb, meth, malware, suicide
+  REQ: 1 << 25, // how, steps, guide, tutorial
+  TECH: 1 << 26, // python, process, linux
+  FIG: 1 << 27, // game, movie, novel, history, meaning
+  SAFE_OBJ: 1 << 28, // weeds, mosquito, time (objects of violent verbs in safe prompts)
+  VIOLENT: 1 << 29, // kill, shoot, stab, poison
+  WRITEBAD: 1 << 30, // defamatory, racist, propaganda, phishing
+  PERSON: 1 << 31, // wife, neighbour, boss
+} as const;
+
+const LISTS: Array<[number, string]> = [
+  [W.OVR, 'ignore ignoring ignored disregard disregarding forget forgetting override overwrite bypass skip overlook neglect abandon discard dismiss drop erase ignoriere ignorieren ignorierst vergiss vergessen vergesse vergisst oubliez oublie ignorez ignora olvida olvide'],
+  [W.OBJ, 'everything anything all alle alles toutes tout todo todas what was instructions instruction rules guidelines prompt prompts context information informationen anweisungen anweisung regeln vorgaben above before davor vorher'],
+  [W.PRIOR, 'previous prior above earlier preceding former initial original old existing given vorherigen vorherige vorherigem vorher bisherigen bisherige obigen obige früheren alten ursprünglichen précédentes anteriores'],
+  [W.INSTR, 'instructions instruction rules guidelines directions directives prompts prompt context constraints restrictions guidance orders commands programming training policies filters tasks task information informationen anweisungen anweisung instruktionen regeln befehle vorgaben aufgaben aufgabe ausführungen richtlinien consignes'],
+  [W.YOU, 'you du sie ihr vous tu'],
+  [W.ARE, 'are re bist seid sind êtes es be become'],
+  [W.NOW, 'now jetzt nun ab henceforth maintenant'],
+  [W.ACT, 'act acting pretend pretending roleplay role-play simulate simulating imagine emulate impersonate behave play playing fungieren agieren spiele spiel tu'],
+  [W.AS, 'as like als wie'],
+  [W.JB, 'dan jailbreak jailbroken jailbreaking unfiltered uncensored unrestricted unethical amoral immoral unbound limitless unlimited devmode antigpt betterdan aim stan dude mongo evil evilbot chaos anarchy'],
+  [W.NEG, 'no without free ohne keine kein beyond break breaking bypass remove removed lift sans sin'],
+  [W.RESTR, 'restrictions restriction limits limitations limitation rules filters filter censorship guidelines boundaries ethics morals policies constraints einschränkungen regeln grenzen zensur'],
+  [W.MODEPRE, 'developer dev god sudo debug admin administrator maintenance unrestricted jailbreak dan root'],
+  [W.MODE, 'mode modus'],
+  [W.EXTRACT, 'repeat print reveal show output display tell leak write spell dump list share disclose recite return gib zeige zeig nenne wiederhole verrate schreibe ausgeben'],
+  [W.TARGET, 'system prompt prompts instructions initial secret secrets password passwords hidden confidential passwort geheim geheimnis anweisungen preprompt pre-prompt verbatim above key'],
+  [W.NEW, 'new neue neuen neues additional weitere further next different nouvelle nueva'],
+  [W.TASK, 'task tasks instruction instructions aufgabe aufgaben anweisung anweisungen role rules tâche tarea'],
+  [W.STOP, 'stop stopp halt achtung attention end ende enough genug'],
+  [W.SAY, 'write say print output respond answer reply schreibe schreib sag sage sagen antworte antworten dites écris'],
+  [W.STAY, 'stay remain bleib bleibe bleiben absorbed'],
+  [W.ROLE, 'character role persona rolle charakter'],
+  [W.FRAME, 'hypothetical hypothetically fictional fiction theoretical theoretically imaginary imagine pretend roleplay scenario story hypothetisch fiktiv'],
+  [W.ETHICS, 'ethical ethics moral morals morality guidelines policy policies openai content legal illegal harmful responsible consequences'],
+  [W.HARM, 'bomb bombs explosive explosives grenade detonator napalm thermite ammonium nitrate gun guns firearm firearms weapon weapons rifle ammunition silencer ghost nerve sarin ricin anthrax toxin poison poisons poisoning cyanide meth methamphetamine cocaine heroin fentanyl lsd mdma crack drugs drug narcotics opioid malware ransomware keylogger virus trojan rootkit botnet ddos exploit exploits hack hacking hacker phishing spyware suicide self-harm overdose counterfeit launder laundering embezzle fraud scam scams forge forged forgery smuggle smuggling trafficking traffic steal stealing theft shoplift shoplifting blackmail extort extortion bribe kidnap kidnapping abduct torture assassinate assassination murder murdering genocide terrorist terrorism massacre stalk stalking harass harassment dox doxx doxxing child minors underage porn pornography nude nudes revenge racist racism slur slurs inferior defamatory defame propaganda misinformation disinformation fake'],
+  [W.REQ, 'how steps step instructions instruction guide tutorial ways way method methods tips detailed explain teach procedure recipe plan write create draft generate give provide develop design outline'],
+  [W.TECH, 'python process processes thread threads linux unix windows terminal shell bash command server program programs code script function job container docker kubernetes database sql git file files variable loop app application computer software java javascript c++ memory cpu task tasks'],
+  [W.FIG, 'game games video videogame novel story stories movie movies film films fiction fictional character characters book books play theatre theater sport sports metaphor phrase idiom expression mean meaning means definition define defined history historical historically why what who when did was were war battle film'],
+  [W.SAFE_OBJ, 'weeds weed mosquito mosquitoes mosquitos bugs bug pests pest flies fly ants rats mice time lights light engine car photo picture pictures photos shot fish chicken chickens meat cake bread conversation mood vibe competition competitors deadline fever cold cancer infection bacteria germs pain headache appetite process processes thread threads job jobs task tasks'],
+  [W.VIOLENT, 'kill killing murder shoot shooting stab stabbing strangle poison choke hang beat hurt harm attack attacking destroy blow execute eliminate slaughter butcher burn drown torture'],
+  [W.WRITEBAD, 'defamatory racist sexist xenophobic homophobic hateful propaganda misinformation disinformation fake phishing scam threatening threat harassing insulting demeaning shaming extremist inflammatory libelous'],
+  [W.PERSON, 'wife husband girlfriend boyfriend neighbor neighbour boss coworker colleague sister brother mother father mom dad teacher child children kid kids baby partner ex family friend classmate roommate people person someone somebody president senator officer'],
+];
+
+/** FNV-1a over lower-cased char codes; the same function runs over the text's words in cues.ts. */
+export function cueHash(word: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < word.length; i++) h = Math.imul(h ^ lowerCue(word.charCodeAt(i)), 0x01000193);
+  return h;
+}
+
+export function lowerCue(c: number): number {
+  if (c >= 65 && c <= 90) return c + 32;
+  if ((c >= 0xc0 && c <= 0xde && c !== 0xd7) || (c >= 0x410 && c <= 0x42f) || (c >= 0x391 && c <= 0x3a9)) return c + 32;
+  return c;
+}
+
+/** Open-addressing map from word hash to class bits, built once at module load. */
+export class CueMap {
+  private readonly keys: Int32Array;
+  private readonly vals: Int32Array;
+  private readonly used: Uint8Array;
+  private readonly mask: number;
+
+  constructor(entries: Map<number, number>) {
+    let size = 64;
+    while (size < entries.size * 2) size *= 2;
+    this.keys = new Int32Array(size);
+    this.vals = new Int32Array(size);
+    this.used = new Uint8Array(size);
+    this.mask = size - 1;
+    for (const [h, v] of entries) {
+      let i = this.slot(h);
+      while (this.used[i]) i = (i + 1) & this.mask;
+      this.used[i] = 1;
+      this.keys[i] = h;
+      this.vals[i] = v;
+    }
+  }
+
+  private slot(h: number): number {
+    return (Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0) & this.mask;
+  }
+
+  get(h: number): number {
+    let i = this.slot(h);
+    while (this.used[i]) {
+      if (this.keys[i] === h) return this.vals[i];
+      i = (i + 1) & this.mask;
+    }
+    return 0;
+  }
+}
+
+function build(): CueMap {
+  const m = new Map<number, number>();
+  for (const [bit, words] of LISTS) {
+    for (const w of words.split(' ')) {
+      // Hyphenated entries are split by the tokenizer; register their parts' join-free form too.
+      for (const part of w.includes('-') ? [w.replace(/-/g, '')] : [w]) {
+        const h = cueHash(part) | 0;
+        m.set(h, (m.get(h) ?? 0) | bit);
+      }
+    }
+  }
+  return new CueMap(m);
+}
+
+export const CUE_WORDS = build();

@@ -1,0 +1,223 @@
+/**
+ * Runtime of a trained linear text classifier: logistic regression over hashed n-grams, with a
+ * Platt calibration fitted on cross-validated scores and thresholds that map the calibrated score
+ * to Bedrock's confidence levels.
+ */
+import type { Classifier, Confidence } from '../../types.js';
+import { hashFeatures, stampsFor, uniqueFeatures, type FeatureSpec } from './features.js';
+import { normalizeForDetection } from '../normalize.js';
+import { cueFeatures, type CueSet } from './cues.js';
+
+export interface Thresholds {
+  /** Minimum calibrated score for each confidence; LOW <= MEDIUM <= HIGH. */
+  LOW: number;
+  MEDIUM: number;
+  HIGH: number;
+}
+
+export interface LinearParams {
+  name: string;
+  spec: FeatureSpec;
+  weights: Float32Array;
+  bias: number;
+  /** Platt scaling: p = sigmoid(a * logit + b). */
+  calibration: { a: number; b: number };
+  thresholds: Thresholds;
+  /**
+   * Texts of more than twice this many features (three to four per character) are scored in
+   * windows of this size and the highest window wins, so an injection buried in a long document
+   * is not averaged away. 0 disables windows.
+   */
+  windowFeatures: number;
+  /** Dense cue features (cues.ts) and their learned weights; absent for n-gram-only models. */
+  cues?: DenseCues;
+}
+
+export interface DenseCues {
+  set: CueSet;
+  weights: Float32Array;
+}
+
+export interface LearnedClassifier extends Classifier {
+  readonly thresholds: Thresholds;
+  /** Uncalibrated logit, before Platt scaling; used by training and evaluation. */
+  logit(text: string): number;
+  confidence(score: number): Confidence;
+}
+
+export function sigmoid(z: number): number {
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
+
+// Presence, not counts: a feature counts once per text (or per window), so repeating a benign
+// sentence cannot add up to an attack.
+const acc = { sum: 0, n: 0 };
+
+function windowPresence(weights: Float32Array, bits: number, indices: Int32Array, from: number, to: number): void {
+  const mask = (1 << bits) - 1;
+  const { seen, gen } = stampsFor(bits);
+  let sum = 0;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const k = indices[i] & mask;
+    if (seen[k] === gen) continue;
+    seen[k] = gen;
+    sum += weights[k];
+    n++;
+  }
+  acc.sum = sum;
+  acc.n = n;
+}
+
+type Scorable = Pick<LinearParams, 'spec' | 'weights' | 'bias' | 'windowFeatures' | 'cues'>;
+
+function denseTerm(cues: DenseCues | undefined, text: string): number {
+  if (!cues) return 0;
+  const x = cueFeatures(text, cues.set);
+  let z = 0;
+  for (let j = 0; j < cues.weights.length; j++) z += cues.weights[j] * x[j];
+  return z;
+}
+
+export function linearLogit(p: Scorable, text: string): number {
+  return sparseLogit(p, text) + denseTerm(p.cues, text);
+}
+
+function sparseLogit(p: Scorable, text: string): number {
+  const w = p.windowFeatures;
+  const { indices, count } = hashFeatures(text, p.spec);
+  if (count === 0) return p.bias;
+  if (w <= 0 || count <= 2 * w) {
+    // The common case: distinct buckets are computed once per text and shared by the classifiers.
+    const u = uniqueFeatures(text, p.spec);
+    let sum = 0;
+    for (let i = 0; i < u.count; i++) sum += p.weights[u.indices[i]];
+    return p.bias + sum / Math.sqrt(u.count);
+  }
+  // Long text: half-overlapping windows only (the last aligned to the end), presence counted per
+  // window. The max wins, so an injection buried in a long document is scored as if it stood in a
+  // short one, and no window is longer than the texts the model was trained on.
+  const step = w >> 1;
+  let best = -Infinity;
+  for (let from = 0; ; from += step) {
+    const start = Math.min(from, count - w);
+    windowPresence(p.weights, p.spec.bits, indices, start, start + w);
+    const z = p.bias + acc.sum / Math.sqrt(acc.n);
+    if (z > best) best = z;
+    if (start + w >= count) break;
+  }
+  return best;
+}
+
+const WHITESPACE = /\s+/g;
+
+/**
+ * True when normalisation could change more than case and whitespace: non-ASCII characters other
+ * than typographic quotes and dashes (homoglyphs, invisibles, compatibility forms), a digit or leet
+ * symbol inside a word ("h4ck", "ign0re", "sh!t", "1gnore"), or three single letters in a row
+ * ("i g n"). A cheap scan, so ordinary prose skips the normaliser; e-mail addresses, @mentions,
+ * phone numbers, "mp3" and "COVID19" do not count, as they are not obfuscation.
+ */
+export function mayBeObfuscated(text: string): boolean {
+  let singles = 0;
+  let runLen = 0;
+  // Letters in the current word before a pending leet run, and whether such a run is pending.
+  let lettersBefore = 0;
+  let leetRun = false;
+  let tokenStart = true;
+  let digitLead = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 127) {
+      if ((c >= 0x2010 && c <= 0x201f) || c === 0x2026 || c === 0xa0) {
+        lettersBefore = 0; leetRun = false; digitLead = false; tokenStart = true; runLen = 0;
+        continue;
+      }
+      return true;
+    }
+    const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+    const digit = c >= 48 && c <= 57;
+    // '@' inside an e-mail address or at the start of a mention is not a letter substitute.
+    const leet = digit || c === 36 || c === 124 || c === 33 || (c === 64 && !tokenStart && !emailAhead(text, i));
+    if (letter) {
+      if (leetRun && lettersBefore > 0) return true; // letter, leet, letter
+      if (digitLead && runLen >= 2) return true; // "1gnore": digits then three or more letters
+      runLen++;
+      lettersBefore++;
+      leetRun = false;
+    } else if (leet && (lettersBefore > 0 || tokenStart)) {
+      if (tokenStart && digit) digitLead = true;
+      leetRun = lettersBefore > 0 || leetRun;
+      if (runLen > 0) {
+        if (runLen === 1) singles++;
+        else singles = 0;
+        runLen = 0;
+      }
+    } else {
+      if (runLen === 1) {
+        if (++singles >= 3) return true;
+      } else if (runLen > 1) singles = 0;
+      runLen = 0;
+      lettersBefore = 0;
+      leetRun = false;
+      digitLead = false;
+    }
+    tokenStart = c === 32 || c === 10 || c === 9 || c === 13;
+  }
+  return runLen === 1 && singles >= 2;
+}
+
+/** A '.' before the next space: the '@' belongs to an address or handle, not a word. */
+function emailAhead(text: string, at: number): boolean {
+  for (let i = at + 1; i < text.length && i < at + 64; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) return true;
+    if (c <= 32) return false;
+  }
+  return false;
+}
+
+// The same text is usually scored by several classifiers in a row: normalise it once.
+let lastRaw: string | null = null;
+let lastNormalized: string | null = null;
+
+function normalizedOrNull(text: string): string | null {
+  if (text === lastRaw) return lastNormalized;
+  let out: string | null = null;
+  if (mayBeObfuscated(text)) {
+    const normalized = normalizeForDetection(text);
+    // The featurizer lower-cases and collapses whitespace itself, so only a real change counts.
+    if (normalized !== text.toLowerCase().replace(WHITESPACE, ' ').trim()) out = normalized;
+  }
+  lastRaw = text;
+  lastNormalized = out;
+  return out;
+}
+
+/** The higher logit of the text as written and its de-obfuscated form. */
+export function combinedLogit(p: Scorable, text: string): number {
+  const normalized = normalizedOrNull(text);
+  const z = linearLogit(p, text);
+  return normalized === null ? z : Math.max(z, linearLogit(p, normalized));
+}
+
+export function confidenceFor(thresholds: Thresholds, score: number): Confidence {
+  if (score >= thresholds.HIGH) return 'HIGH';
+  if (score >= thresholds.MEDIUM) return 'MEDIUM';
+  if (score >= thresholds.LOW) return 'LOW';
+  return 'NONE';
+}
+
+export function createLinearClassifier(p: LinearParams): LearnedClassifier {
+  const calibrated = (z: number): number => sigmoid(p.calibration.a * z + p.calibration.b);
+  return {
+    name: p.name,
+    thresholds: p.thresholds,
+    logit: (text: string) => combinedLogit(p, text),
+    // The text as written and its de-obfuscated form are both scored; the worse of the two counts.
+    score: (text: string) => calibrated(combinedLogit(p, text)),
+    confidence: (score: number) => confidenceFor(p.thresholds, score),
+  };
+}

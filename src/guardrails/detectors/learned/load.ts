@@ -1,0 +1,72 @@
+/**
+ * Loading the committed classifiers from models/. Each file is read and verified once per process;
+ * a missing or corrupt file throws, so a guardrail that needs a classifier fails at config load
+ * rather than passing traffic unscanned.
+ */
+import type { FeatureSpec } from './features.js';
+import { CUE_NAMES, type CueSet } from './cues.js';
+import { createLinearClassifier, type LearnedClassifier, type Thresholds } from './linear.js';
+import { readWeights } from './model-file.js';
+
+export const LINEAR_FORMAT = 'rampart-linear-v1';
+
+export type ClassifierName = 'prompt-attack' | 'toxicity' | 'harmful-intent' | 'insults';
+export const CLASSIFIER_NAMES: readonly ClassifierName[] = ['prompt-attack', 'toxicity', 'harmful-intent', 'insults'];
+
+interface LinearMeta {
+  spec: FeatureSpec;
+  bias: number;
+  calibration: { a: number; b: number };
+  thresholds: Thresholds;
+  windowFeatures: number;
+  /** Dense cue features: the set, its feature names (checked against the code) and weights. */
+  cues?: { set: CueSet; names: string[]; weights: number[] };
+}
+
+function denseOf(name: string, meta: LinearMeta): { set: CueSet; weights: Float32Array } | undefined {
+  if (!meta.cues) return undefined;
+  const expected = CUE_NAMES[meta.cues.set];
+  // A weight file trained with another cue list would silently misalign weights: refuse it.
+  if (!expected || expected.join(',') !== meta.cues.names.join(',') || meta.cues.weights.length !== expected.length) {
+    throw new Error(`model ${name}: cue features do not match this version`);
+  }
+  return { set: meta.cues.set, weights: Float32Array.from(meta.cues.weights) };
+}
+
+/**
+ * There is no labelled insult data here, so `insults` is the toxicity model under another name:
+ * Davidson's "offensive" class is mostly insults and slurs.
+ */
+const FILE_OF: Record<ClassifierName, string> = {
+  'prompt-attack': 'prompt-attack',
+  toxicity: 'toxicity',
+  'harmful-intent': 'harmful-intent',
+  insults: 'toxicity',
+};
+
+const cache = new Map<string, LearnedClassifier>();
+
+export function isClassifierName(name: string): name is ClassifierName {
+  return (CLASSIFIER_NAMES as readonly string[]).includes(name);
+}
+
+export function loadClassifier(name: ClassifierName, opts: { dir?: string } = {}): LearnedClassifier {
+  if (!isClassifierName(name)) throw new Error(`unknown classifier ${String(name)}`);
+  const key = `${opts.dir ?? ''}|${name}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const { header, weights } = readWeights<LinearMeta>(FILE_OF[name], LINEAR_FORMAT, opts.dir);
+  if (weights.length !== 1 << header.spec.bits) throw new Error(`model ${name}: ${weights.length} weights for ${header.spec.bits} bits`);
+  const classifier = createLinearClassifier({
+    name,
+    spec: header.spec,
+    weights,
+    bias: header.bias,
+    calibration: header.calibration,
+    thresholds: header.thresholds,
+    windowFeatures: header.windowFeatures,
+    cues: denseOf(name, header),
+  });
+  cache.set(key, classifier);
+  return classifier;
+}

@@ -1,0 +1,147 @@
+/**
+ * Numeric identifiers: cards, US/CA/UK national and bank numbers. Each pattern is bounded (no
+ * nested unbounded repetition), and numbers that are only digits need a checksum or a context word:
+ * a bare nine-digit number is far more often an order id than an SSN.
+ */
+import { abaValid, cardIinValid, digitsOf, luhnValid, nhsValid } from './checksums.js';
+import {
+  near, eachMatchIn, RANK_CHECKSUM, RANK_CONTEXT, RANK_FORMAT, type Scanner,
+} from './scan.js';
+
+// 12-19 digits plain, in groups of four (Visa/MC/Discover), or 4-6-5 / 4-6-4 (Amex, Diners).
+const CARD_RE =
+  /(?<![\d-])(?:\d{12,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{3})?|\d{4}([ -])\d{6}\2\d{4,5})(?![\d]|-\d)/g;
+const CARD_CTX = /card|visa|master|amex|credit|debit|cc\b|payment/;
+
+export const scanCards: Scanner = (input, out) => {
+  if (input.digits < 12) return;
+  eachMatchIn(CARD_RE, input.text, input.digitWindows, 12, (m) => {
+    const d = digitsOf(m[0]);
+    if (d.length < 12 || d.length > 19 || !luhnValid(d)) return;
+    const end = m.index + m[0].length;
+    const ctx = near(input, m.index, end, CARD_CTX, 40);
+    // 12-digit Maestro numbers exist, but one 12-digit number in ten passes Luhn: they need a card word.
+    if (d.length === 12 ? !(ctx && maestro12(d)) : !cardIinValid(d)) return;
+    out.push({ type: 'CREDIT_DEBIT_CARD_NUMBER', start: m.index, end, rank: RANK_CHECKSUM, confidence: ctx ? 'HIGH' : 'MEDIUM' });
+  });
+};
+
+function maestro12(d: number[]): boolean {
+  const p2 = d[0] * 10 + d[1];
+  const p4 = p2 * 100 + d[2] * 10 + d[3];
+  return p2 === 50 || (p2 >= 56 && p2 <= 58) || p2 === 63 || p2 === 67 || p4 === 604;
+}
+
+// 3-2-4 with one consistent separator (or none).
+const SSN_RE = /(?<![\d-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d]|-\d)/g;
+const SSN_CTX = /ssn|social security|soc\.? sec|\btin\b|itin|taxpayer|tax id|tax identification|ss#|ss no/;
+
+function itinGroup(g: number): boolean {
+  return (g >= 50 && g <= 65) || (g >= 70 && g <= 88) || (g >= 90 && g <= 92) || (g >= 94 && g <= 99);
+}
+
+export const scanSsnItin: Scanner = (input, out) => {
+  if (input.digits < 9) return;
+  eachMatchIn(SSN_RE, input.text, input.digitWindows, 9, (m) => {
+    const area = Number(m[1]);
+    const group = Number(m[3]);
+    const serial = Number(m[4]);
+    const end = m.index + m[0].length;
+    const ctx = near(input, m.index, end, SSN_CTX, 48);
+    // Without separators it is any nine-digit number; only a context word makes it an SSN.
+    if (m[2] === '' && !ctx) return;
+    if (area >= 900) {
+      if (!itinGroup(group)) return;
+      out.push({
+        type: 'US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER', start: m.index, end,
+        rank: ctx ? RANK_CHECKSUM : RANK_FORMAT, confidence: ctx ? 'HIGH' : 'MEDIUM',
+      });
+      return;
+    }
+    if (area === 0 || area === 666 || group === 0 || serial === 0) return;
+    // Space-separated 3-2-4 is also a common phone/reference layout; only dashes stand alone.
+    if (m[2] === ' ' && !ctx) return;
+    out.push({
+      type: 'US_SOCIAL_SECURITY_NUMBER', start: m.index, end,
+      rank: ctx ? RANK_CHECKSUM : RANK_FORMAT, confidence: ctx ? 'HIGH' : 'MEDIUM',
+    });
+  });
+};
+
+const SIN_RE = /(?<![\d-])\d{3}([- ]?)\d{3}\1\d{3}(?![\d]|-\d)/g;
+const SIN_CTX = /\bsin\b|social insurance|assurance sociale|\bnas\b|insurance number/;
+
+export const scanCaSin: Scanner = (input, out) => {
+  if (input.digits < 9) return;
+  eachMatchIn(SIN_RE, input.text, input.digitWindows, 9, (m) => {
+    const d = digitsOf(m[0]);
+    if (d[0] === 0 || d[0] === 8 || !luhnValid(d)) return;
+    const end = m.index + m[0].length;
+    if (!near(input, m.index, end, SIN_CTX, 48)) return;
+    out.push({ type: 'CA_SOCIAL_INSURANCE_NUMBER', start: m.index, end, rank: RANK_CHECKSUM, confidence: 'HIGH' });
+  });
+};
+
+const NHS_RE = /(?<![\d-])\d{3}([- ]?)\d{3}\1\d{4}(?![\d]|-\d)/g;
+const NHS_CTX = /\bnhs\b|health service|nhs no|chi number|patient number|health number/;
+
+export const scanNhs: Scanner = (input, out) => {
+  if (input.digits < 10) return;
+  eachMatchIn(NHS_RE, input.text, input.digitWindows, 10, (m) => {
+    if (!nhsValid(digitsOf(m[0]))) return;
+    const end = m.index + m[0].length;
+    // 3-3-4 is also the US phone layout; the check digit alone passes one number in eleven.
+    if (!near(input, m.index, end, NHS_CTX, 48)) return;
+    out.push({ type: 'UK_NATIONAL_HEALTH_SERVICE_NUMBER', start: m.index, end, rank: RANK_CHECKSUM, confidence: 'HIGH' });
+  });
+};
+
+// Ontario 4-3-3 (+ version letters), BC 10 digits starting 9, Quebec RAMQ 4 letters + 8 digits.
+const CA_HEALTH_RE = /(?<![\w-])(?:\d{4}([- ]?)\d{3}\1\d{3}(?:[- ]?[A-Z]{2})?|[A-Z]{4}[- ]?\d{4}[- ]?\d{4})(?![\w]|-\w)/g;
+const CA_HEALTH_CTX = /health card|health number|health insurance|health ?#|ohip|ramq|\bphn\b|personal health|carte soleil|assurance maladie|care card|healthcare number/;
+
+export const scanCaHealth: Scanner = (input, out) => {
+  if (input.digits < 8) return;
+  eachMatchIn(CA_HEALTH_RE, input.text, input.digitWindows, 8, (m) => {
+    const end = m.index + m[0].length;
+    if (!near(input, m.index, end, CA_HEALTH_CTX, 48)) return;
+    out.push({ type: 'CA_HEALTH_NUMBER', start: m.index, end, rank: RANK_CONTEXT + 1, confidence: 'MEDIUM' });
+  });
+};
+
+const NINE_RE = /(?<![\d-])\d{9}(?![\d]|-\d)/g;
+const ROUTING_CTX = /routing|\baba\b|\brtn\b|transit number|bank code|\bach\b/;
+
+export const scanRouting: Scanner = (input, out) => {
+  if (input.digits < 9) return;
+  eachMatchIn(NINE_RE, input.text, input.digitWindows, 9, (m) => {
+    if (!abaValid(digitsOf(m[0]))) return;
+    const end = m.index + m[0].length;
+    if (!near(input, m.index, end, ROUTING_CTX, 48)) return;
+    out.push({ type: 'US_BANK_ROUTING_NUMBER', start: m.index, end, rank: RANK_CHECKSUM, confidence: 'HIGH' });
+  });
+};
+
+const ACCOUNT_RE = /(?<![\d-])\d{8,17}(?![\d]|-\d)/g;
+const ACCOUNT_CTX = /account|acct|\ba\/c\b|checking|savings|deposit to|bank/;
+
+export const scanBankAccount: Scanner = (input, out) => {
+  if (input.digits < 8) return;
+  eachMatchIn(ACCOUNT_RE, input.text, input.digitWindows, 8, (m) => {
+    const end = m.index + m[0].length;
+    if (!near(input, m.index, end, ACCOUNT_CTX, 40)) return;
+    out.push({ type: 'US_BANK_ACCOUNT_NUMBER', start: m.index, end, rank: RANK_CONTEXT, confidence: 'MEDIUM' });
+  });
+};
+
+const UTR_RE = /(?<![\d-])\d{5} ?\d{5}K?(?![\d])/g;
+const UTR_CTX = /\butr\b|taxpayer reference|tax reference|self[- ]assessment|unique tax|hmrc/;
+
+export const scanUtr: Scanner = (input, out) => {
+  if (input.digits < 10) return;
+  eachMatchIn(UTR_RE, input.text, input.digitWindows, 10, (m) => {
+    const end = m.index + m[0].length;
+    if (!near(input, m.index, end, UTR_CTX, 48)) return;
+    out.push({ type: 'UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER', start: m.index, end, rank: RANK_CONTEXT + 1, confidence: 'MEDIUM' });
+  });
+};

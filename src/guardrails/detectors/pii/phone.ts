@@ -1,0 +1,81 @@
+/**
+ * Phone numbers: E.164, North American 3-3-4, national numbers with a trunk 0, and any grouped
+ * digit run next to a phone word ("Phone:", "call", "... office"). Dates, IPs and version numbers
+ * share the shape, so the format rules are strict and everything else needs a context word.
+ */
+import { eachMatchIn, near, RANK_CONTEXT, RANK_FORMAT, type Scanner } from './scan.js';
+
+// Groups of 1-5 digits joined by one space, dot or dash, with an optional +CC and (area) part.
+const GROUPED_RE =
+  /(?<![\w+.\-\/])(?:(\+|00)[1-9]\d{0,2}[ .\-]?)?(?:\(0?\d{0,5}\)[ .\-]?)?\d{1,15}(?:[ .\-](?:\(0?\d{1,4}\)[ .\-]?)?\d{1,8}|\(\d{1,4}\)\d{1,8}){0,6}(?![\w\/]|-\d|\.\d)/g;
+const E164_RE = /(?<![\w+])\+[1-9]\d{7,14}(?!\d)/g;
+
+const BEFORE_CTX = /phone|\btel\b|tel\.|telephone|mobile|\bcell|\bfax|call|text me|\bsms\b|message|whatsapp|\bdial|reach|answer|contact|\bring\b|number|\bph\b|\bmob\b/;
+// Words that name a phone outright; the weaker ones above ("number", "contact") also precede other numbers.
+const STRONG_CTX = /phone|\btel\b|tel\.|mobile|\bcell|\bfax|\bcall|whatsapp|\bdial|\bsms\b|\bph\b|\bmob\b/;
+const AFTER_CTX = /^\W{0,3}(?:office|fax|mobile|cell|home|work|ext|phone|tel)/;
+const DATE_GROUP = /^(?:19|20)\d\d$/;
+
+interface Shape {
+  digits: number;
+  groups: number[];
+  seps: string;
+}
+
+function shapeOf(s: string): Shape {
+  const groups: number[] = [];
+  let seps = '';
+  let run = 0;
+  let digits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      run++;
+      digits++;
+    } else {
+      if (run > 0) groups.push(run);
+      run = 0;
+      if (c === 46 || c === 45 || c === 32) seps += s[i];
+    }
+  }
+  if (run > 0) groups.push(run);
+  return { digits, groups, seps };
+}
+
+/** 2024-01-15, 15.01.2024, 1.2.3.4: digit groups that are dates, versions or IPs, not phones. */
+function looksLikeDateOrDotted(m: string, sh: Shape): boolean {
+  const parts = m.split(/[ .\-]/);
+  if (sh.groups.length === 3 && (DATE_GROUP.test(parts[0]) || DATE_GROUP.test(parts[2])) && sh.digits === 8) return true;
+  if (sh.seps.length > 0 && /^\.+$/.test(sh.seps) && sh.groups.length !== 3) return true;
+  return false;
+}
+
+export const scanPhones: Scanner = (input, out) => {
+  if (input.digits < 7) return;
+  const text = input.text;
+  eachMatchIn(E164_RE, text, input.digitWindows, 8, (m) => {
+    out.push({ type: 'PHONE', start: m.index, end: m.index + m[0].length, rank: RANK_FORMAT, confidence: 'HIGH' });
+  });
+  eachMatchIn(GROUPED_RE, text, input.digitWindows, 7, (m) => {
+    const s = m[0];
+    const sh = shapeOf(s);
+    if (sh.digits < 7 || sh.digits > 15) return;
+    const start = m.index;
+    const end = start + s.length;
+    const g = sh.groups;
+    const intl = m[1] !== undefined && sh.digits >= 8;
+    const paren = s.includes('(');
+    // (NPA) NXX-XXXX or NPA-NXX-XXXX, optionally after a leading 1.
+    const nanp =
+      (g.length === 3 && g[0] === 3 && g[1] === 3 && g[2] === 4 && s.charAt(s[0] === '(' ? 1 : 0) !== '0') ||
+      (g.length === 4 && (g[0] === 1 || g[0] === 3) && g[1] === 3 && g[2] === 3 && g[3] === 4);
+    const trunk = s[0] === '0' && s[1] !== '0' && sh.digits >= 9 && g.length >= 2;
+    if (looksLikeDateOrDotted(s, sh) && !intl) return;
+    let rank = 0;
+    if (intl || nanp || (paren && sh.digits >= 8) || trunk) rank = RANK_FORMAT;
+    else if ((g.length >= 2 || sh.digits >= 8) && near(input, start, end, Math.max(...g) >= 3 ? BEFORE_CTX : STRONG_CTX, 40)) rank = RANK_CONTEXT;
+    else if ((g.length >= 2 || sh.digits >= 9) && AFTER_CTX.test(input.lower.slice(end, end + 16))) rank = RANK_CONTEXT;
+    if (rank === 0) return;
+    out.push({ type: 'PHONE', start, end, rank, confidence: rank === RANK_FORMAT ? 'HIGH' : 'MEDIUM' });
+  });
+};

@@ -1,0 +1,167 @@
+/**
+ * Credentials in text: cloud and SaaS API keys by their documented prefixes, JWTs, PEM private
+ * keys, connection strings with a password, and `password=` / `api_key=` assignments whose value
+ * looks random. Each rule is gated by literal substrings, all found in one Aho-Corasick pass, so
+ * prose pays for one scan plus the few rules whose gate occurs. Keyword-led rules run only in a
+ * window after their keyword.
+ */
+import type { Detector, Finding } from '../types.js';
+import { AhoCorasick } from './aho-corasick.js';
+import { DisjointIntervals } from './intervals.js';
+
+export const SECRETS_DETECTOR = 'secrets';
+
+export type SecretType =
+  | 'AWS_ACCESS_KEY' | 'AWS_SECRET_KEY' | 'GITHUB_TOKEN' | 'GITLAB_TOKEN' | 'SLACK_TOKEN' | 'SLACK_WEBHOOK'
+  | 'STRIPE_KEY' | 'OPENAI_API_KEY' | 'ANTHROPIC_API_KEY' | 'GOOGLE_API_KEY' | 'GOOGLE_OAUTH_TOKEN' | 'JWT'
+  | 'PRIVATE_KEY' | 'CONNECTION_STRING' | 'PASSWORD' | 'GENERIC_SECRET';
+
+interface Rule {
+  type: SecretType;
+  /** Substrings (matched case-insensitively), any of which must occur. */
+  gate: string[];
+  /** Run only within this many characters after a gate occurrence (the regex starts at its keyword). */
+  window?: number;
+  re: RegExp;
+  /** Capture group holding the secret itself; 0 = whole match. Needs the `d` flag when > 0. */
+  group?: number;
+  accept?: (value: string, text: string, start: number) => boolean;
+  /** Moves the end of a match (for blocks whose end is found by search, not by the regex). */
+  extend?: (text: string, end: number, m: RegExpExecArray) => number;
+  /** Moves the start of an accepted match back (for prefixes checked in code, not by the regex). */
+  rewind?: (text: string, start: number) => number;
+}
+
+/** Shannon entropy in bits per character. */
+export function entropy(s: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/** Values people write in examples and templates, not secrets. */
+const PLACEHOLDER_RE =
+  /^(?:\$\{.*\}|\{\{.*\}\}|<.*>|%\(.*\)s?|\*+|x+|\.+|changeme|change_me|password\d*|secret|example|your[_\-]?\w*|xxx\w*|null|none|true|false|undefined|env\[.*|process\.env.*|os\.environ.*)$/i;
+
+function randomLooking(v: string): boolean {
+  if (PLACEHOLDER_RE.test(v)) return false;
+  const classes = Number(/[a-z]/.test(v)) + Number(/[A-Z]/.test(v)) + Number(/\d/.test(v)) + Number(/[^A-Za-z0-9]/.test(v));
+  return classes >= 2 && entropy(v) >= 3;
+}
+
+const CONN_SCHEME_RE =
+  /\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|oracle|clickhouse|cockroachdb|ftp|sftp|smtps?|ldaps?|nats|kafka)(?:\+[a-z0-9]+)?$/i;
+
+const RULES: Rule[] = [
+  { type: 'AWS_ACCESS_KEY', gate: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AROA', 'AIDA', 'AGPA', 'AIPA', 'ANPA', 'ANVA', 'APKA'],
+    re: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b/g },
+  { type: 'AWS_SECRET_KEY', gate: ['aws', 'secret'], window: 160,
+    re: /(?:aws|secret)[\w.\-]{0,30}["']?\s{0,3}[:=]{1,2}>?\s{0,3}["']?([A-Za-z0-9\/+]{40})(?![A-Za-z0-9\/+=])/gid, group: 1,
+    accept: (v) => /[a-z]/.test(v) && /[A-Z]/.test(v) && /\d/.test(v) },
+  { type: 'GITHUB_TOKEN', gate: ['gh', 'github_pat_'],
+    re: /\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{50,255})\b/g },
+  { type: 'GITLAB_TOKEN', gate: ['gl'], re: /\bgl(?:pat|dt|rt|ptt|cbt|imt|oas|soat|ft|agent)-[A-Za-z0-9_\-]{20,64}\b/g },
+  { type: 'SLACK_TOKEN', gate: ['xox'], re: /\bxox[abeoprs]-(?:\d{1,16}-){1,3}[A-Za-z0-9\-]{10,128}\b/g },
+  { type: 'SLACK_WEBHOOK', gate: ['hooks.slack.com'], re: /https:\/\/hooks\.slack\.com\/(?:services|workflows)\/[A-Za-z0-9_\/]{20,120}/g },
+  { type: 'STRIPE_KEY', gate: ['_live_', '_test_'], re: /\b(?:sk|rk|pk|whsec)_(?:live|test)_[A-Za-z0-9]{20,247}\b/g,
+    accept: (v) => !v.startsWith('pk_') },
+  { type: 'ANTHROPIC_API_KEY', gate: ['sk-ant-'], re: /\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_\-]{80,120}/g },
+  { type: 'OPENAI_API_KEY', gate: ['sk-'],
+    re: /\bsk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,200}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|[A-Za-z0-9]{48})(?![A-Za-z0-9_\-])/g },
+  { type: 'GOOGLE_API_KEY', gate: ['AIza'], re: /\bAIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])/g },
+  { type: 'GOOGLE_OAUTH_TOKEN', gate: ['ya29.', 'GOCSPX-'], re: /\bya29\.[0-9A-Za-z_\-]{20,2048}|\bGOCSPX-[0-9A-Za-z_\-]{28}\b/g },
+  { type: 'JWT', gate: ['eyJ'], re: /\beyJ[A-Za-z0-9_\-]{5,2048}\.eyJ[A-Za-z0-9_\-]{5,8192}\.[A-Za-z0-9_\-]{0,2048}/g },
+  { type: 'PRIVATE_KEY', gate: ['PRIVATE KEY'],
+    re: /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----/g,
+    // The block runs to its END line; a truncated block (streamed output) still counts from BEGIN on.
+    extend: (text, end, m) => {
+      const close = `-----END ${m[1]}-----`;
+      const at = text.indexOf(close, end);
+      return at === -1 ? Math.min(text.length, end + 16384) : at + close.length;
+    } },
+  { type: 'CONNECTION_STRING', gate: ['://'],
+    // Anchored on "://" (a literal the engine finds fast); the scheme is checked behind it in code.
+    re: /:\/\/([^\s:\/@]{0,256}):([^\s@\/]{1,256})@[^\s\/?#"'`<>]{1,256}(?:[\/?#][^\s"'`<>]{0,1024})?/gd,
+    accept: (v, text, start) => CONN_SCHEME_RE.test(text.slice(Math.max(0, start - 24), start)) && !PLACEHOLDER_RE.test(v.slice(v.indexOf(':', 3) + 1, v.lastIndexOf('@'))),
+    rewind: (text, start) => {
+      const from = Math.max(0, start - 24);
+      const m = CONN_SCHEME_RE.exec(text.slice(from, start));
+      return m ? from + m.index : start;
+    } },
+  { type: 'CONNECTION_STRING', gate: ['jdbc:', 'password=', 'pwd='],
+    re: /\bjdbc:[a-z0-9]{2,20}:[^\s"'`]{0,512}?[;?&](?:password|pwd)=[^\s;&"'`]{1,256}|\b(?:server|data source|host)=[^;\n]{1,256};(?:[^;\n]{1,256};){0,8}?\s?(?:password|pwd)=[^;\s"'`]{1,256}/gi },
+  { type: 'PASSWORD', gate: ['pass', 'pwd'], window: 300,
+    re: /\b(?:password|passwd|pwd|pass)["']?\s{0,3}(?::=|=>|[:=])\s{0,3}["'`]?([^\s"'`,;]{6,256})/gid, group: 1, accept: (v) => randomLooking(v) },
+  { type: 'GENERIC_SECRET', gate: ['key', 'token', 'secret', 'auth', 'bearer', 'credential'], window: 560,
+    re: /\b(?:api[_\-]?key|apikey|access[_\-]?key|secret(?:[_\-]?key)?|client[_\-]?secret|access[_\-]?token|auth[_\-]?token|refresh[_\-]?token|token|bearer|private[_\-]?key|credentials?)["']?\s{0,3}(?::=|=>|[:=]|\s)\s{0,3}["'`]?([A-Za-z0-9_\-+\/=.~]{16,512})/gid, group: 1,
+    accept: (v) => randomLooking(v) },
+];
+
+const GATES: string[] = [];
+const GATE_RULES: number[][] = [];
+RULES.forEach((r, i) => {
+  for (const g of r.gate) {
+    let id = GATES.indexOf(g);
+    if (id === -1) {
+      id = GATES.push(g) - 1;
+      GATE_RULES.push([]);
+    }
+    GATE_RULES[id].push(i);
+  }
+});
+const GATE_AC = new AhoCorasick(GATES);
+
+/** Merged [start, end) windows after each keyword hit. */
+function windowsAfter(hits: number[], span: number, max: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (const h of hits.sort((a, b) => a - b)) {
+    const s = Math.max(0, h - 8);
+    const e = Math.min(max, h + span);
+    const last = out[out.length - 1];
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+    else out.push([s, e]);
+  }
+  return out;
+}
+
+export function createSecretsDetector(): Detector {
+  return {
+    name: SECRETS_DETECTOR,
+    scan(text: string): Finding[] {
+      const out: Finding[] = [];
+      const taken = new DisjointIntervals();
+      const hitsByRule: (number[] | undefined)[] = RULES.map(() => undefined);
+      GATE_AC.findAll(text, (pattern, start) => {
+        for (const r of GATE_RULES[pattern]) (hitsByRule[r] ??= []).push(start);
+      });
+      RULES.forEach((rule, ri) => {
+        const hits = hitsByRule[ri];
+        if (hits === undefined) return;
+        const windows: [number, number][] = rule.window === undefined ? [[0, text.length]] : windowsAfter(hits, rule.window, text.length);
+        for (const [ws, we] of windows) {
+          const sub = ws === 0 && we === text.length ? text : text.slice(ws, we);
+          rule.re.lastIndex = 0;
+          for (let m = rule.re.exec(sub); m !== null; m = rule.re.exec(sub)) {
+            const g = rule.group ?? 0;
+            const found = g === 0 ? [m.index, m.index + m[0].length] : m.indices?.[g];
+            if (!found) continue;
+            let start = found[0] + ws;
+            const end = rule.extend ? rule.extend(text, found[1] + ws, m) : found[1] + ws;
+            const value = text.slice(start, end);
+            if (rule.accept && !rule.accept(value, text, start)) continue;
+            if (rule.rewind) start = rule.rewind(text, start);
+            // Rules overlap by design (a JWT inside `token=`); keep the first, most specific one.
+            if (!taken.tryAdd(start, end)) continue;
+            out.push({ detector: SECRETS_DETECTOR, type: rule.type, start, end, confidence: 'HIGH' });
+          }
+        }
+      });
+      return out.sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/** The OpenTelemetry sink with the real SDK (in-memory exporter): one CLIENT span per model call, gen_ai.* attributes. */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AuditChain } from '../audit.js';
+import { buildInvocation } from '../invocation.js';
+import { fakeContext } from '../testing.js';
+import { RampartError } from '../../errors.js';
+import { otelSink } from './otel.js';
+
+it('emits one span per invocation with GenAI semantic-convention attributes', async () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const sink = otelSink({ tracer: provider.getTracer('rampart') });
+  const ok = fakeContext();
+  const blocked = fakeContext({ error: new RampartError('guardrail_intervened'), status: 400, response: undefined, usage: undefined });
+  const opts = { instanceId: 'i', content: { policy: 'full' as const, maxPayloadChars: 1 << 16 } };
+  const rows = [ok, blocked].map((c) => buildInvocation(c, opts, c.finishedAt!).row);
+  const chain = new AuditChain('i');
+  const audit = [ok, blocked].map((c) => chain.seal({ eventName: 'InvokeModel', eventSource: 'rampart.data', eventTime: c.startedAt, requestId: c.requestId, readOnly: false }));
+  await sink.write({ invocations: rows, audit });
+  await provider.forceFlush();
+  const spans = exporter.getFinishedSpans();
+  assert.equal(spans.length, 2, 'audit events are not spans');
+  const s = spans.find((x) => x.attributes['rampart.request_id'] === ok.requestId)!;
+  assert.equal(s.name, 'chat gpt-4o-mini');
+  assert.equal(s.kind, SpanKind.CLIENT);
+  assert.equal(s.attributes['gen_ai.operation.name'], 'chat');
+  assert.equal(s.attributes['gen_ai.provider.name'], 'demo');
+  assert.equal(s.attributes['gen_ai.request.model'], 'gpt-4o-mini');
+  assert.equal(s.attributes['gen_ai.usage.input_tokens'], 21);
+  assert.equal(s.attributes['gen_ai.usage.output_tokens'], 4);
+  assert.equal(s.attributes['gen_ai.request.max_tokens'], 64);
+  assert.deepEqual(s.attributes['gen_ai.response.finish_reasons'], ['end_turn']);
+  assert.equal(s.attributes['rampart.record.hash'], rows[0].hash);
+  const durationMs = s.duration[0] * 1000 + s.duration[1] / 1e6;
+  assert.ok(Math.abs(durationMs - 12.5) < 0.01, `duration ${durationMs}`);
+  const b = spans.find((x) => x.attributes['rampart.request_id'] === blocked.requestId)!;
+  assert.equal(b.attributes['error.type'], 'guardrail_intervened');
+  assert.equal(b.status.code, SpanStatusCode.ERROR);
+  assert.ok(!JSON.stringify(spans.map((x) => x.attributes)).includes('alice@example.com'), 'no content in span attributes');
+  await provider.shutdown();
+});

@@ -1,0 +1,29 @@
+/**
+ * Worker side of storeWorkerSink: its own connection to the store, so encoding and (for SQLite, synchronous)
+ * inserting a batch run off the gateway's event loop, on another core.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openStore } from '../../store/index.js';
+import type { StoreConfig } from '../../store/types.js';
+import type { RecordBatch } from '../types.js';
+
+type Message = { type: 'write'; id: number; batch: RecordBatch } | { type: 'close'; id: number };
+
+const port = parentPort!;
+const store = await openStore({ ...(workerData as { store: StoreConfig }).store, autoMigrate: false });
+port.on('message', (m: Message) => {
+  void (async () => {
+    try {
+      if (m.type === 'write') {
+        // Independent tables: written concurrently (two connections on PostgreSQL); a retry re-sends both.
+        await Promise.all([store.records.appendAudit(m.batch.audit), store.records.insertInvocations(m.batch.invocations)]);
+      } else {
+        await store.close();
+      }
+      port.postMessage({ id: m.id });
+    } catch (err) {
+      port.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) });
+    }
+  })();
+});
+port.postMessage({ id: 0 });

@@ -1,0 +1,255 @@
+/**
+ * The write-ahead spool: an append-only local file that makes a record durable before any sink sees it. Appends
+ * are group-committed: lines arriving while a write + fdatasync is in flight go out together in the next one, so
+ * the cost of a sync is shared by every request in that window. Sinks acknowledge by seq ('A' lines); a segment is
+ * deleted once everything in it is acknowledged; on start the unacknowledged tail is replayed.
+ *
+ * Line format (tab-separated, one per line; canonical JSON never contains a raw tab or newline):
+ *   E seq requestId invHash invBody auditHash auditBody   an entry ('-' for no invocation)
+ *   A seq                                                 delivered to every sink through seq
+ *   H seq hash                                            the chain head when the segment was started
+ *   O requestId json                                      a stream started (a crash leaves it truncated)
+ *   K subject keyId wrapped                               a new per-subject data key (wrapped)
+ * A torn last line (crash mid-write) fails its hash check and is ignored.
+ */
+import { closeSync, fdatasync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, write } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+
+export interface SpoolEntryLine {
+  seq: number;
+  requestId: string;
+  invHash?: string;
+  invBody?: string;
+  auditHash: string;
+  auditBody: string;
+}
+
+export interface SpoolReplay {
+  /** Entries not acknowledged, in seq order. */
+  entries: SpoolEntryLine[];
+  head?: { seq: number; hash: string };
+  /** Streams started but never finished: requestId -> the snapshot written at start. */
+  openStreams: Map<string, string>;
+  subjectKeys: Array<{ subject: string; keyId: string; wrapped: string }>;
+  tornLines: number;
+}
+
+export interface SpoolOptions {
+  dir: string;
+  /** Start a new segment past this size; default 64 MiB. */
+  segmentBytes?: number;
+  /** fdatasync each group commit (default true). Off only for benchmarks of the rest of the path. */
+  sync?: boolean;
+}
+
+type Done = (err?: Error) => void;
+
+const SEG = /^spool-(\d{8})\.log$/;
+const segName = (n: number) => `spool-${String(n).padStart(8, '0')}.log`;
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Segment numbers of the regular files in dir (anything else, e.g. a device node, is not a segment). */
+function segments(dir: string): number[] {
+  return readdirSync(dir)
+    .map((n) => SEG.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null && statSync(join(dir, m[0])).isFile())
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+export function entryLine(e: SpoolEntryLine): string {
+  return `E\t${e.seq}\t${e.requestId}\t${e.invHash ?? '-'}\t${e.invBody ?? '-'}\t${e.auditHash}\t${e.auditBody}\n`;
+}
+
+/** Reads every segment of a spool directory (synchronously: it runs once, before serving). */
+export function readSpool(dir: string): SpoolReplay {
+  mkdirSync(dir, { recursive: true });
+  const bySeq = new Map<number, SpoolEntryLine>();
+  const open = new Map<string, string>();
+  const closed = new Set<string>();
+  const subjectKeys: SpoolReplay['subjectKeys'] = [];
+  let acked = 0;
+  let head: SpoolReplay['head'];
+  let torn = 0;
+  for (const n of segments(dir)) {
+    const text = readFileSync(join(dir, segName(n)), 'utf8');
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      const p = line.split('\t');
+      switch (p[0]) {
+        case 'E': {
+          const seq = Number(p[1]);
+          if (p.length !== 7 || !Number.isSafeInteger(seq) || sha(p[6]) !== p[5] || (p[3] !== '-' && sha(p[4]) !== p[3])) {
+            torn++;
+            break;
+          }
+          if (!bySeq.has(seq)) {
+            bySeq.set(seq, {
+              seq,
+              requestId: p[2],
+              invHash: p[3] === '-' ? undefined : p[3],
+              invBody: p[3] === '-' ? undefined : p[4],
+              auditHash: p[5],
+              auditBody: p[6],
+            });
+          }
+          closed.add(p[2]);
+          if (!head || seq > head.seq) head = { seq, hash: p[5] };
+          break;
+        }
+        case 'A':
+          acked = Math.max(acked, Number(p[1]) || 0);
+          break;
+        case 'H':
+          if (p.length === 3 && (!head || Number(p[1]) > head.seq)) head = { seq: Number(p[1]), hash: p[2] };
+          break;
+        case 'O':
+          if (p.length === 3) open.set(p[1], p[2]);
+          break;
+        case 'K':
+          if (p.length === 4) subjectKeys.push({ subject: p[1], keyId: p[2], wrapped: p[3] });
+          break;
+        default:
+          torn++;
+      }
+    }
+  }
+  for (const id of closed) open.delete(id);
+  const entries = [...bySeq.values()].filter((e) => e.seq > acked).sort((a, b) => a.seq - b.seq);
+  return { entries, head, openStreams: open, subjectKeys, tornLines: torn };
+}
+
+export class Spool {
+  private fd: number;
+  private segment: number;
+  private segmentSize = 0;
+  /** Older segments and the highest seq each holds; deleted once acknowledged. */
+  private readonly old: Array<{ n: number; maxSeq: number }> = [];
+  private segmentMaxSeq = 0;
+  private pending: string[] = [];
+  private waiters: Done[] = [];
+  private writing = false;
+  private closed = false;
+  private torn = false;
+  private ackedSeq = 0;
+  private readonly segmentBytes: number;
+  private readonly sync: boolean;
+  failures = 0;
+  lastError: Error | undefined;
+  commits = 0;
+
+  /**
+   * Starts a new segment after the existing ones (which are kept until acknowledged: their entries are being
+   * replayed). `preamble` is written first (the chain head, still-open streams).
+   */
+  constructor(
+    private readonly opts: SpoolOptions,
+    existingMaxSeq: number,
+    private readonly preamble: () => string,
+  ) {
+    this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
+    this.sync = opts.sync ?? true;
+    mkdirSync(opts.dir, { recursive: true });
+    const existing = segments(opts.dir);
+    for (const n of existing) this.old.push({ n, maxSeq: existingMaxSeq });
+    this.segment = (existing.at(-1) ?? 0) + 1;
+    this.fd = openSync(join(opts.dir, segName(this.segment)), 'a');
+    this.pending.push(preamble());
+  }
+
+  /** Queues a line; `done` runs once it is on disk (or the write failed). Never blocks. */
+  append(line: string, seq: number, done?: Done): void {
+    if (this.closed) {
+      done?.(new Error('records spool is closed'));
+      return;
+    }
+    this.pending.push(line);
+    if (seq > this.segmentMaxSeq) this.segmentMaxSeq = seq;
+    if (done) this.waiters.push(done);
+    if (!this.writing) this.commit();
+  }
+
+  /** Everything through seq reached every sink. */
+  ack(seq: number): void {
+    if (seq <= this.ackedSeq) return;
+    this.ackedSeq = seq;
+    this.append(`A\t${seq}\n`, 0);
+    while (this.old.length && this.old[0].maxSeq <= seq) {
+      const { n } = this.old.shift()!;
+      try {
+        unlinkSync(join(this.opts.dir, segName(n)));
+      } catch {
+        // already gone: nothing to free
+      }
+    }
+  }
+
+  /** Resolves when everything appended so far is on disk. */
+  drain(): Promise<void> {
+    if (this.closed || (!this.writing && this.pending.length === 0)) return Promise.resolve();
+    return new Promise((resolve) => this.append('', 0, () => resolve()));
+  }
+
+  private commit(): void {
+    if (this.pending.length === 0) return;
+    this.writing = true;
+    // After a failed write a partial line may sit at the end of the file: end it so the next line stays whole.
+    const buf = Buffer.from((this.torn ? '\n' : '') + this.pending.join(''));
+    const waiters = this.waiters;
+    this.pending = [];
+    this.waiters = [];
+    const finish = (err: Error | null) => {
+      this.commits++;
+      if (err) {
+        this.failures++;
+        this.lastError = err;
+        this.torn = true;
+      } else {
+        this.torn = false;
+        this.segmentSize += buf.length;
+      }
+      for (const w of waiters) w(err ?? undefined);
+      if (!err && this.segmentSize >= this.segmentBytes) this.rotate();
+      this.writing = false;
+      if (this.pending.length && !this.closed) this.commit();
+    };
+    writeAll(this.fd, buf, 0, (err) => {
+      if (err || !this.sync) return finish(err);
+      fdatasync(this.fd, (e) => finish(e));
+    });
+  }
+
+  private rotate(): void {
+    closeSync(this.fd);
+    this.old.push({ n: this.segment, maxSeq: this.segmentMaxSeq });
+    this.segment++;
+    this.segmentSize = 0;
+    this.fd = openSync(join(this.opts.dir, segName(this.segment)), 'a');
+    this.pending.unshift(this.preamble());
+    // Segments already acknowledged go at once.
+    while (this.old.length && this.old[0].maxSeq <= this.ackedSeq) {
+      const { n } = this.old.shift()!;
+      try {
+        unlinkSync(join(this.opts.dir, segName(n)));
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+  }
+}
+
+function writeAll(fd: number, buf: Buffer, off: number, cb: (err: Error | null) => void): void {
+  write(fd, buf, off, buf.length - off, null, (err, n) => {
+    if (err) return cb(err);
+    if (off + n < buf.length) return writeAll(fd, buf, off + n, cb);
+    cb(null);
+  });
+}
