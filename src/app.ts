@@ -13,7 +13,9 @@ import { openLimitStore, createLimitStage, createAlertSink } from './limits/inde
 import { Metrics } from './metrics/metrics.js';
 import { NetworkList } from './identity/network.js';
 import { peerAddress, send, sendJson } from './server/http.js';
-import { createRequestLog, type RequestLog } from './records/request-log.js';
+import { logRequestLine } from './records/request-log.js';
+import { createRecorder } from './records/config.js';
+import { registerRecorderMetrics, type Recorder } from './records/index.js';
 import { startListener, type Listener } from './server/listener.js';
 import { createHandler, guardrailOf, type Faces } from './server/handler.js';
 import { createGuardStages, parseGuardrailRef, selectGuardrails, type GuardrailRef } from './guardrails/stages.js';
@@ -44,7 +46,7 @@ export interface Gateway {
   readonly port: number;
   readonly store: Store;
   readonly holder: RuntimeHolder;
-  readonly requestLog: RequestLog;
+  readonly recorder: Recorder;
   readonly reloader?: Reloader;
   /** Graceful: stop accepting, drain in-flight requests and streams, flush records, close. */
   close(): Promise<void>;
@@ -113,10 +115,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
   const identity = createIdentity(config.identity, { store });
   const authz = createAuthz(config.authz, { baseDir, store });
-  const requestLog = createRequestLog({ store, logger, logLines: config.log.requests });
+  const { recorder } = await createRecorder(config.records, { baseDir, store, storeConfig: storeConfig(config.store, baseDir), logger });
   // Limit counters and deployment health outlive config reloads: created once, fed the current config per request.
   const limitStore = await openLimitStore(config.limits.store, { logger });
   const metrics = new Metrics();
+  registerRecorderMetrics(metrics.registry, recorder);
   const route = createRouteStage({ routing: (ctx) => ctx.runtime.config.routing, hooks: metrics.routerHooks });
   const guard = createGuardStages({ resolve: (ctx) => guardrailsOf(ctx) });
   const stages: Stages = {
@@ -137,8 +140,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     record: {
       name: 'record',
       record(ctx) {
-        requestLog.record(ctx);
+        recorder.record(ctx);
         metrics.observeRequest(ctx);
+        if (config.log.requests) logRequestLine(logger, ctx);
       },
     },
   };
@@ -151,6 +155,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     faces,
     logger,
     clientIp: (peer, xff) => identity.network.clientIp(peer, xff),
+    durable: recorder,
     applyGuardrail: (ctx, body, ref) => {
       const g = ctx.runtime.guardrails.get(ref);
       if (!g) throw new RampartError('not_found', { message: `No guardrail ${ref.id} with version ${ref.version}.` });
@@ -162,8 +167,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     closing: () => closing,
     ready: () => {
       const r = route.readiness(holder.current.models.values());
-      metrics.setLogQueueDepth('requests', requestLog.queued, requestLog.dropped);
-      return { ok: r.ok, detail: { breakers: r.breakers, unavailableModels: r.unavailableModels, requestLogDropped: requestLog.dropped } };
+      const rec = recorder.stats();
+      return {
+        ok: r.ok && rec.healthy,
+        detail: { breakers: r.breakers, unavailableModels: r.unavailableModels, records: { healthy: rec.healthy, queued: rec.queued, dropped: rec.dropped } },
+      };
     },
     extraRoutes: [
       (req, res, { requestId, path }) => {
@@ -173,7 +181,6 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           sendJson(res, 404, { error: { message: 'Not found.', type: 'not_found_error' } }, { 'x-request-id': requestId });
           return true;
         }
-        metrics.setLogQueueDepth('requests', requestLog.queued, requestLog.dropped);
         const h = metrics.handler();
         h.body().then(
           (body) => send(res, 200, { 'content-type': h.contentType, 'x-request-id': requestId }, body),
@@ -212,14 +219,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     port: addr.port,
     store,
     holder,
-    requestLog,
+    recorder,
     reloader,
     async close() {
       if (closing) return;
       closing = true;
       reloader?.close();
       await listener.close(holder.current.config.server.shutdownGraceMs);
-      await requestLog.flush();
+      await recorder.close();
       await identity.close();
       authz.close();
       await limitStore.close();

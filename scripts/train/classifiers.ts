@@ -33,7 +33,7 @@ export interface ClassifierRecipe {
   folds: number;
   seed: number;
   /** Dense cue features learned with the n-grams (cues.ts), and their L2 relative to `lambda`. */
-  cues?: { set: CueSet; lambdaFactor: number };
+  cues?: { set: CueSet; lambdaFactor: number; prior: Readonly<Record<string, number>> };
 }
 
 export interface Figures extends BinaryMetrics {
@@ -91,6 +91,7 @@ export function fit(rows: readonly LabelledRow[], recipe: ClassifierRecipe, seed
     seed,
     dense: recipe.cues ? CUE_NAMES[recipe.cues.set].length : 0,
     denseLambdaFactor: recipe.cues?.lambdaFactor,
+    densePrior: recipe.cues ? CUE_NAMES[recipe.cues.set].map((n) => recipe.cues?.prior[n] ?? 0) : undefined,
   });
   const cues = recipe.cues ? { set: recipe.cues.set, weights: Float32Array.from(dense, (w) => Math.round(w * 1e6) / 1e6) } : undefined;
   return { spec: recipe.spec, weights, bias, windowFeatures: recipe.windowFeatures, cues };

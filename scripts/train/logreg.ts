@@ -24,6 +24,11 @@ export interface LogRegOptions {
   dense?: number;
   /** L2 on dense weights relative to `lambda` (they are few and general, so shrunk less). */
   denseLambdaFactor?: number;
+  /**
+   * Prior mean of each dense weight: training starts there and the L2 pulls toward it rather than
+   * toward 0, so a cue no training row shows (a source held out) keeps its reviewed prior.
+   */
+  densePrior?: readonly number[];
 }
 
 export interface LinearWeights {
@@ -39,7 +44,8 @@ export function trainLogReg(rows: readonly SparseRow[], o: LogRegOptions): Linea
   const rng = createRng(o.seed);
   const order = rows.map((_, i) => i);
   let t = 0;
-  const d = new Float64Array(o.dense ?? 0);
+  const prior = Float64Array.from({ length: o.dense ?? 0 }, (_, j) => o.densePrior?.[j] ?? 0);
+  const d = Float64Array.from(prior);
   const dLambda = o.lambda * (o.denseLambdaFactor ?? 1);
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     shuffle(order, rng);
@@ -66,7 +72,7 @@ export function trainLogReg(rows: readonly SparseRow[], o: LogRegOptions): Linea
       const step = (lr * g * inv) / scale;
       for (let k = 0; k < n; k++) v[row.indices[k]] -= step;
       bias -= lr * g * 0.1;
-      if (x) for (let j = 0; j < d.length; j++) d[j] -= lr * (g * x[j] + dLambda * d[j]);
+      if (x) for (let j = 0; j < d.length; j++) d[j] -= lr * (g * x[j] + dLambda * (d[j] - prior[j]));
     }
   }
   const weights = new Float32Array(o.buckets);

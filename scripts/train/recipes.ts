@@ -31,11 +31,31 @@ function harmfulGroup(r: LabelledRow): string {
   return `xstest/${c}`;
 }
 
+/**
+ * Prior logit weights of the cue features (reviewed, not fitted): what one cue alone is worth
+ * before any data. Strong injection cues ("ignore all previous instructions", "you are now",
+ * "reveal your system prompt") start high enough to flag a short text on their own; generic
+ * ones ("you are", hypothetical framing) start at 0. The data moves them; the prior is what a
+ * held-out source still gets. Unlisted features start at 0.
+ */
+const PA_PRIOR: Record<string, number> = {
+  override_object: 5, prior_instructions: 4, you_are_now: 3, act_as: 2, jailbreak_words: 3, no_restrictions: 3,
+  special_mode: 3, extract_prompt: 3, new_task: 3, delimiter: 2, stop_then_say: 3, stay_in_role: 2,
+  odd_token_window: 2, harmful_request: 0, harmful_writing: 1,
+};
+const PA_PRIOR_LAMBDA = 10;
+
+const HI_PRIOR: Record<string, number> = {
+  harm_words: 2, harm_request: 2, violent_person: 2, write_bad: 2,
+  tech_context: -1, figurative_context: -1, safe_object: -1, violent_safe_object: -2, what_why_question: -1,
+};
+const HI_PRIOR_LAMBDA = 10;
+
 export const RECIPES: DatasetRecipe[] = [
   {
     name: 'prompt-attack',
     file: 'prompt-attack.jsonl',
-    spec: { bits: 17, charMin: 3, charMax: 5, words: true },
+    spec: { bits: 17, charMin: 4, charMax: 4, words: true },
     windowFeatures: 8000,
     lambda: 1e-4,
     epochs: 12,
@@ -47,12 +67,12 @@ export const RECIPES: DatasetRecipe[] = [
     groupOf: (r: LabelledRow) => (r.source.startsWith('xstest') ? 'xstest' : r.source),
     folds: 5,
     seed: SEED,
-    cues: { set: 'prompt-attack', lambdaFactor: 0.1 },
+    cues: { set: 'prompt-attack', lambdaFactor: PA_PRIOR_LAMBDA, prior: PA_PRIOR },
   },
   {
     name: 'toxicity',
     file: 'toxicity.jsonl',
-    spec: { bits: 17, charMin: 3, charMax: 5, words: true },
+    spec: { bits: 17, charMin: 4, charMax: 4, words: true },
     windowFeatures: 8000,
     lambda: 1e-5,
     epochs: 8,
@@ -69,19 +89,19 @@ export const RECIPES: DatasetRecipe[] = [
   {
     name: 'harmful-intent',
     file: 'harmful-intent.jsonl',
-    spec: { bits: 17, charMin: 3, charMax: 5, words: true },
+    spec: { bits: 17, charMin: 4, charMax: 4, words: true },
     windowFeatures: 8000,
     lambda: 1e-4,
     epochs: 30,
     lr0: 0.5,
     thresholdPolicy: 'f1',
-    thresholdRows: 'all',
+    thresholdRows: (process.env.LX_TR ?? 'all') as 'all' | 'primary',
     sourceBalance: false,
     extraNegatives: { file: 'prompt-attack.jsonl', sources: ['deepset-prompt-injections/train', 'davidson/neither', 'presidio-synth'] },
     groupOf: (r: LabelledRow) => extraGroup(r) ?? harmfulGroup(r),
     folds: 5,
     seed: SEED,
-    cues: { set: 'harmful-intent', lambdaFactor: 0.1 },
+    cues: { set: 'harmful-intent', lambdaFactor: HI_PRIOR_LAMBDA, prior: HI_PRIOR },
   },
 ];
 

@@ -4,6 +4,7 @@ import { AuthzConfigSchema } from '../authz/config.js';
 import { LimitsSchema } from '../limits/schema.js';
 import { RoutingSchema } from '../routing/schema.js';
 import { GuardrailsConfigSchema } from '../guardrails/config.js';
+import { RecordsConfigSchema } from '../records/config.js';
 
 /**
  * The versioned configuration contract (`rampart.yaml`). Parsed and validated once, then compiled
@@ -157,6 +158,7 @@ export const ConfigSchema = z
     identity: IdentityConfigSchema.default(IdentityConfigSchema.parse({})),
     authz: AuthzConfigSchema.default(AuthzConfigSchema.parse({})),
     guardrails: GuardrailsConfigSchema.default(GuardrailsConfigSchema.parse({})),
+    records: RecordsConfigSchema.default(RecordsConfigSchema.parse({})),
     limits: LimitsSchema.default(LimitsSchema.parse({})),
     routing: RoutingSchema.default(RoutingSchema.parse({})),
     metrics: z

@@ -46,6 +46,17 @@ export interface HandlerDeps {
   clientIp: (peer: string, xff: string | string[] | undefined) => string;
   closing: () => boolean;
   extraRoutes?: ExtraRoute[];
+  /**
+   * Durable records: admit() refuses work when records cannot be written (fail closed);
+   * beforeLastByte(ctx) makes the record durable before an answer's final bytes; a stream is marked
+   * started before its first byte (a crash then leaves a truncated record) and its text captured.
+   */
+  durable?: {
+    admit(): void;
+    beforeLastByte(ctx: RequestContext): Promise<void>;
+    streamStarted(ctx: RequestContext): Promise<void>;
+    captureStream(ctx: RequestContext, events: AsyncIterable<StreamEvent>): AsyncIterable<StreamEvent>;
+  };
   /** ApplyGuardrail: runs the named guardrail version on the decoded body; answers Bedrock's JSON. */
   applyGuardrail?: (ctx: RequestContext, body: unknown, ref: { id: string; version: string }) => unknown;
 }
@@ -98,6 +109,22 @@ export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
     send(res, a.status, { 'x-request-id': requestId, ...a.headers }, a.body);
   };
 
+  /** Answers once the call's record is durable; if it cannot be made durable, the answer is not sent. */
+  const answerRecorded = async (ctx: RequestContext, res: Res, a: WireAnswer) => {
+    ctx.status = a.status;
+    ctx.finishedAt = performance.now();
+    if (deps.durable) {
+      try {
+        await deps.durable.beforeLastByte(ctx);
+      } catch (err) {
+        logger.error({ err, requestId: ctx.requestId }, 'record not durable; answer withheld');
+        res.destroy();
+        return;
+      }
+    }
+    answer(res, a, ctx.requestId);
+  };
+
   const extras = (ctx: RequestContext): EncodeExtras => ({
     requestId: ctx.requestId,
     guardrails: ctx.guardrails,
@@ -123,6 +150,7 @@ export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
     const stream0 = route.stream ?? false;
     const ctx = newContext(req, res, route.api, 'chat', stream0 ? 'InvokeModelWithResponseStream' : 'InvokeModel', requestId);
     try {
+      deps.durable?.admit();
       const body = await authenticateAndRead(req, res, ctx);
       ctx.chat = route.face.decodeChat(body, { modelFromPath: route.modelFromPath, stream: route.stream });
       if (ctx.chat.stream) (ctx as { action: Action }).action = 'InvokeModelWithResponseStream';
@@ -142,11 +170,11 @@ export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
       if (ctx.stream) await pipeStream(route.face, ctx, res);
       else if (ctx.response) {
         ctx.usage = ctx.response.usage;
-        answer(res, route.face.encodeChat(ctx.response, ctx.chat, extras(ctx)), requestId);
+        await answerRecorded(ctx, res, route.face.encodeChat(ctx.response, ctx.chat, extras(ctx)));
       } else throw new Error('route stage produced no response');
     } catch (err) {
       const r = fail(ctx, err);
-      if (!res.headersSent) answer(res, route.face.encodeError(r, requestId), requestId);
+      if (!res.headersSent) await answerRecorded(ctx, res, route.face.encodeError(r, requestId));
       else if (!res.writableEnded) res.end();
     } finally {
       ctx.status = ctx.error && res.headersSent && ctx.error.status >= 400 && res.statusCode === 200 ? 200 : res.statusCode;
@@ -157,6 +185,12 @@ export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
   async function pipeStream(face: ChatFace, ctx: RequestContext, res: Res) {
     const chatReq = ctx.chat!;
     const enc = face.streamEncoder(chatReq, extras(ctx));
+    let events = ctx.stream!;
+    if (deps.durable) {
+      await deps.durable.streamStarted(ctx);
+      events = deps.durable.captureStream(ctx, events);
+    }
+    ctx.status = 200;
     (res as import('node:http').ServerResponse).writeHead(200, {
       'content-type': enc.contentType,
       'cache-control': 'no-cache',
@@ -164,7 +198,7 @@ export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
       ...(ctx.clientApi === 'bedrock' ? { 'x-amzn-requestid': ctx.requestId } : {}),
     });
     try {
-      for await (const ev of ctx.stream!) {
+      for await (const ev of events) {
         if (ev.type === 'usage') ctx.usage = ev.usage;
         const frame = enc.event(ev);
         if (frame === undefined) continue;
@@ -173,12 +207,17 @@ export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
         if (ok === false || (ok !== true && !(await ok))) { ctx.truncated = true; return; }
       }
       const tail = enc.end();
+      ctx.finishedAt = performance.now();
+      await deps.durable?.beforeLastByte(ctx);
       if (tail !== undefined) await writeChunk(res, tail);
       res.end();
     } catch (err) {
       const r = fail(ctx, err);
       ctx.truncated = true;
+      ctx.finishedAt = performance.now();
       if (!res.destroyed && !res.writableEnded) {
+        const ok = await deps.durable?.beforeLastByte(ctx).then(() => true, () => false) ?? true;
+        if (!ok) { res.destroy(); return; }
         await writeChunk(res, enc.error(r));
         res.end();
       }
@@ -189,15 +228,16 @@ export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
     const face = faces.openai;
     const ctx = newContext(req, res, 'openai', 'embed', 'Embed', requestId);
     try {
+      deps.durable?.admit();
       const body = await authenticateAndRead(req, res, ctx);
       ctx.embed = face.decodeEmbedding(body);
       resolveModel(ctx, ctx.embed.model, 'embedding');
       await runStages(stages, ctx);
       const out = ctx.embedding!;
       ctx.usage = { inputTokens: out.usage.inputTokens, outputTokens: 0 };
-      answer(res, face.encodeEmbedding(out, ctx.embed, extras(ctx)), requestId);
+      await answerRecorded(ctx, res, face.encodeEmbedding(out, ctx.embed, extras(ctx)));
     } catch (err) {
-      answer(res, face.encodeError(fail(ctx, err), requestId), requestId);
+      await answerRecorded(ctx, res, face.encodeError(fail(ctx, err), requestId));
     } finally {
       ctx.status = res.statusCode;
       finish(stages, ctx, (e) => logger.error({ err: e, requestId }, 'finish failed'));
@@ -223,7 +263,7 @@ export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
       answer(res, face.encodeError(fail(ctx, err), requestId), requestId);
     } finally {
       ctx.status = res.statusCode;
-      ctx.finishedAt = performance.now();
+      finish(stages, ctx, (e) => logger.error({ err: e, requestId }, 'finish failed'));
     }
   }
 
@@ -236,9 +276,9 @@ export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
       if (stages.authorize) { const p = stages.authorize.run(ctx); if (p) await p; }
       if (!deps.applyGuardrail) throw new RampartError('not_found');
       const out = deps.applyGuardrail(ctx, body, ref);
-      sendJson(res, 200, out, { 'x-request-id': requestId, 'x-amzn-requestid': requestId });
+      await answerRecorded(ctx, res, { status: 200, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId }, body: JSON.stringify(out) });
     } catch (err) {
-      answer(res, face.encodeError(fail(ctx, err), requestId), requestId);
+      await answerRecorded(ctx, res, face.encodeError(fail(ctx, err), requestId));
     } finally {
       ctx.status = res.statusCode;
       finish(stages, ctx, (e) => logger.error({ err: e, requestId }, 'finish failed'));

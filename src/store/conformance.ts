@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { recordsConformance } from './records-conformance.js';
+import { governanceConformance } from './governance-conformance.js';
 import {
   RESYNC_TOPIC,
   StoreConflictError,
@@ -372,6 +373,7 @@ export function storeConformance(
     });
 
     recordsConformance(() => a, () => b);
+    governanceConformance(() => a, () => b);
 
     it('exports RESYNC_TOPIC as "*"', () => assert.equal(RESYNC_TOPIC, '*'));
   });

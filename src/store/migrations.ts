@@ -255,6 +255,52 @@ export const MIGRATIONS: readonly Migration[] = [
       -- No lock table: PostgreSQL has advisory locks.
     `,
   },
+  {
+    version: 3,
+    name: 'governance: catalog, applications, approvals, assessments',
+    sqlite: `
+      CREATE TABLE governance_docs (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (kind, id)
+      );
+
+      CREATE TABLE governance_assessments (
+        id TEXT PRIMARY KEY,
+        time INTEGER NOT NULL,
+        application TEXT,
+        model TEXT,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX governance_assessments_time ON governance_assessments (time);
+      CREATE INDEX governance_assessments_application ON governance_assessments (application, time);
+      CREATE INDEX governance_assessments_model ON governance_assessments (model, time);
+    `,
+    postgres: `
+      CREATE TABLE governance_docs (
+        kind text NOT NULL,
+        id text NOT NULL,
+        version integer NOT NULL,
+        updated_at timestamptz NOT NULL,
+        body text NOT NULL,
+        PRIMARY KEY (kind, id)
+      );
+
+      CREATE TABLE governance_assessments (
+        id text PRIMARY KEY,
+        time timestamptz NOT NULL,
+        application text,
+        model text,
+        body text NOT NULL
+      );
+      CREATE INDEX governance_assessments_time ON governance_assessments (time);
+      CREATE INDEX governance_assessments_application ON governance_assessments (application, time);
+      CREATE INDEX governance_assessments_model ON governance_assessments (model, time);
+    `,
+  },
 ];
 
 /** Throws when versions are not strictly increasing from 1 with no gaps; a gap usually means a merge mistake. */

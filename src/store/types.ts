@@ -5,8 +5,10 @@
  * test suite both must pass.
  */
 import type { RecordsStore } from './records-types.js';
+import type { GovernanceStore } from './governance-types.js';
 
 export type * from './records-types.js';
+export type * from './governance-types.js';
 
 export interface ApiKeyRecord {
   /** e.g. 'key_' + 16 random hex chars */
@@ -98,6 +100,8 @@ export interface Store {
   requestLog: RequestLogStore;
   /** Invocation records, the audit chain and its signed digests (see ./records-types.ts). */
   records: RecordsStore;
+  /** Model catalog governance, applications, approvals and assessments (see ./governance-types.ts). */
+  governance: GovernanceStore;
   kv: KvStore;
   changes: ChangeChannel;
   /** Applies pending migrations; idempotent and safe to run from several instances at once. */

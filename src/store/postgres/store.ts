@@ -25,6 +25,7 @@ import {
   type Store,
 } from '../types.js';
 import { PgRecords } from '../records-postgres.js';
+import { PgGovernance } from '../governance-postgres.js';
 import { PgChanges } from './changes.js';
 import { migratePostgres } from './migrate.js';
 
@@ -201,6 +202,7 @@ export class PgStore implements Store {
   readonly kv: PgKv;
   readonly changes: PgChanges;
   readonly records: PgRecords;
+  readonly governance: PgGovernance;
   private closed = false;
 
   constructor(
@@ -211,6 +213,7 @@ export class PgStore implements Store {
     this.requestLog = new PgRequestLog(pool);
     this.kv = new PgKv(pool);
     this.records = new PgRecords(pool);
+    this.governance = new PgGovernance(pool);
     this.changes = changes;
   }
 

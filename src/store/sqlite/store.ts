@@ -26,6 +26,7 @@ import {
   type Store,
 } from '../types.js';
 import { SqliteRecords } from '../records-sqlite.js';
+import { SqliteGovernance } from '../governance-sqlite.js';
 import { SqliteChanges } from './changes.js';
 import { StatementCache, mapSqliteError, openDatabase } from './db.js';
 
@@ -173,6 +174,7 @@ export class SqliteStore implements Store {
   readonly kv: SqliteKv;
   readonly changes: SqliteChanges;
   readonly records: SqliteRecords;
+  readonly governance: SqliteGovernance;
   private closed = false;
 
   constructor(
@@ -184,6 +186,7 @@ export class SqliteStore implements Store {
     this.requestLog = new SqliteRequestLog(db, stmts);
     this.kv = new SqliteKv(stmts);
     this.records = new SqliteRecords(db, stmts);
+    this.governance = new SqliteGovernance(db, stmts);
     this.changes = new SqliteChanges(stmts, randomUUID(), pollIntervalMs);
   }
 

@@ -5,10 +5,12 @@
  * model transfers to sources it has not seen (measured with leave-one-source-out CV). Their weights
  * are learned with the n-gram weights in the same logistic model.
  *
- * One pass over the char codes, no substrings; the result is cached for the last two texts, since
- * the classifiers of a guardrail score the same text (and its normalised form) in a row.
+ * Computed from the tokens the NAME/ADDRESS tagger also reads (one tokenisation per text), and
+ * cached for the last two texts, since a guardrail's classifiers score the same text (and its
+ * normalised form) in a row.
  */
-import { CUE_WORDS, lowerCue, W } from './cue-lexicon.js';
+import { CUE_WORDS, W } from './cue-lexicon.js';
+import { sharedTokens, type Tokens } from './tagger-features.js';
 
 export type CueSet = 'prompt-attack' | 'harmful-intent';
 
@@ -16,7 +18,8 @@ export const CUE_NAMES: Record<CueSet, readonly string[]> = {
   'prompt-attack': [
     'override_object', 'prior_instructions', 'you_are', 'you_are_now', 'act_as', 'jailbreak_words', 'no_restrictions',
     'special_mode', 'extract_prompt', 'new_task', 'delimiter', 'stop_then_say', 'stay_in_role', 'framing', 'ethics_talk',
-    'symbol_ratio', 'odd_token_ratio', 'class_transitions', 'odd_token_run', 'mixed_script', 'inner_capitals',
+    'symbol_ratio', 'odd_token_ratio', 'class_transitions', 'odd_token_run', 'odd_token_window', 'harmful_request',
+    'harmful_writing',
   ],
   'harmful-intent': [
     'harm_words', 'harm_request', 'tech_context', 'figurative_context', 'safe_object', 'violent_person',
@@ -26,19 +29,20 @@ export const CUE_NAMES: Record<CueSet, readonly string[]> = {
 
 /** Positions (word index) of the last word of each class, for "A then B within k words". */
 const last = new Int32Array(32);
-const MAX_WORDS = 1 << 16;
 
 interface Stats {
-  words: number;
   nonSpace: number;
   symbols: number;
   oddTokens: number;
   tokens: number;
   transitions: number;
   maxOddRun: number;
-  mixedScript: number;
-  innerCaps: number;
+  /** Most odd chunks among any ODD_WINDOW consecutive chunks (symbol-only chunks count half). */
+  maxOddWindow: number;
 }
+
+const ODD_WINDOW = 8;
+const ring = new Float64Array(ODD_WINDOW);
 
 function near(cls: number, pos: number, k: number): boolean {
   const b = 31 - Math.clz32(cls);
@@ -49,66 +53,61 @@ function classIndex(bit: number): number {
   return 31 - Math.clz32(bit);
 }
 
-/** Pattern hits, in the order of the prompt-attack and harmful-intent names. */
+/** Pattern hits: prompt-attack cues at 0-14, harmful-intent cues at 16-23. */
 const hits = new Float64Array(32);
 
-function scan(text: string, st: Stats): void {
+/**
+ * Reads the shared tokens (tagger-features.ts: word runs and single symbol characters, with
+ * lower-cased word hashes) rather than the characters again. A whitespace-delimited chunk is a
+ * run of tokens that touch; an adversarial suffix is a run of chunks mixing words and symbols.
+ */
+function scan(t: Tokens, st: Stats): void {
   last.fill(-1000);
   hits.fill(0);
-  const n = text.length;
-  let h = 0x811c9dc5;
-  let len = 0;
   let pos = 0;
-  // Token-level (whitespace-delimited) statistics for adversarial suffixes.
-  let tokLetters = 0, tokSymbols = 0, tokLatin = 0, tokOther = 0, tokTransitions = 0, prevClass = -1, oddRun = 0;
-  let prevLower = false;
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? text.charCodeAt(i) : 32;
-    const space = c === 32 || (c >= 9 && c <= 13) || c === 0xa0;
-    const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c > 127 && !space && !(c >= 0x2000 && c <= 0x206f));
-    const digit = c >= 48 && c <= 57;
-    if (letter || digit) {
-      h = Math.imul(h ^ lowerCue(c), 0x01000193);
-      len++;
-    } else if (len > 0) {
-      endWord(h | 0, pos++);
-      h = 0x811c9dc5;
-      len = 0;
-      if (pos >= MAX_WORDS) pos = MAX_WORDS - 1;
-    }
-    if (space) {
-      if (tokLetters + tokSymbols > 0) {
-        st.tokens++;
-        const odd = tokSymbols > 0 && tokLetters > 0 && (tokTransitions >= 3 || tokSymbols >= 2);
-        if (odd) {
-          st.oddTokens++;
-          if (++oddRun > st.maxOddRun) st.maxOddRun = oddRun;
-        } else oddRun = 0;
-        if (tokLatin > 0 && tokOther > 0) st.mixedScript++;
-        st.transitions += tokTransitions;
+  let chunkLetters = 0, chunkSymbols = 0, chunkTransitions = 0, oddRun = 0;
+  let prevWord = -1;
+  ring.fill(0);
+  let ringSum = 0;
+  let ringAt = 0;
+  for (let k = 0; k <= t.count; k++) {
+    const touching = k < t.count && k > 0 && t.start[k] === t.end[k - 1];
+    if (!touching && chunkLetters + chunkSymbols > 0) {
+      st.tokens++;
+      st.transitions += chunkTransitions;
+      let odd = 0;
+      if (chunkSymbols > 0 && chunkLetters > 0 && (chunkTransitions >= 3 || chunkSymbols >= 2)) {
+        odd = 1;
+        st.oddTokens++;
+        if (++oddRun > st.maxOddRun) st.maxOddRun = oddRun;
+      } else {
+        oddRun = 0;
+        if (chunkLetters === 0 && chunkSymbols >= 2) odd = 0.5; // "??", "-->", "]$."
       }
-      tokLetters = tokSymbols = tokLatin = tokOther = tokTransitions = 0;
-      prevClass = -1;
-      prevLower = false;
-      continue;
+      ringSum += odd - ring[ringAt];
+      ring[ringAt] = odd;
+      ringAt = (ringAt + 1) % ODD_WINDOW;
+      if (ringSum > st.maxOddWindow) st.maxOddWindow = ringSum;
+      chunkLetters = chunkSymbols = chunkTransitions = 0;
+      prevWord = -1;
     }
-    st.nonSpace++;
-    const cls = letter ? 0 : digit ? 1 : 2;
-    if (cls === 2) {
-      st.symbols++;
-      tokSymbols++;
+    if (k === t.count) break;
+    const fl = t.flags[k];
+    const len = t.end[k] - t.start[k];
+    st.nonSpace += len;
+    const word = (fl & 16) !== 0 ? 1 : 0;
+    if (word) {
+      chunkLetters += len;
+      // Letters and digits mixed in one word ("x86", "correctedilde9") count as a transition.
+      if ((fl & 4) !== 0 && (fl & 8) === 0) chunkTransitions++;
+      endWord(t.lower[k], pos++);
     } else {
-      tokLetters++;
-      if (c < 128) tokLatin++;
-      else if (c >= 0x370) tokOther++;
+      st.symbols++;
+      chunkSymbols++;
     }
-    if (prevClass >= 0 && cls !== prevClass) tokTransitions++;
-    const upper = c >= 65 && c <= 90;
-    if (upper && prevLower) st.innerCaps++;
-    prevLower = c >= 97 && c <= 122;
-    prevClass = cls;
+    if (prevWord >= 0 && prevWord !== word) chunkTransitions++;
+    prevWord = word;
   }
-  st.words = pos;
 }
 
 function endWord(h: number, pos: number): void {
@@ -159,50 +158,50 @@ function delimiterScore(text: string): number {
 
 interface Slot {
   text: string | null;
-  set: CueSet | null;
-  out: Float32Array;
+  out: Record<CueSet, Float32Array>;
 }
-const slots: Slot[] = [
-  { text: null, set: null, out: new Float32Array(32) },
-  { text: null, set: null, out: new Float32Array(32) },
-];
+const newSlot = (): Slot => ({ text: null, out: { 'prompt-attack': new Float32Array(32), 'harmful-intent': new Float32Array(32) } });
+const slots: Slot[] = [newSlot(), newSlot()];
 let nextSlot = 0;
 
 function clamp01(x: number): number {
   return x <= 0 ? 0 : x >= 1 ? 1 : x;
 }
 
-/** The dense cue features of `text` for `set`, in CUE_NAMES order. Valid until two other calls. */
+/**
+ * The dense cue features of `text` for `set`, in CUE_NAMES order. One scan fills both sets, so
+ * the prompt-attack and harmful-intent classifiers share it. Valid until two other texts.
+ */
 export function cueFeatures(text: string, set: CueSet): Float32Array {
-  for (const s of slots) if (s.text === text && s.set === set) return s.out;
+  for (const s of slots) if (s.text === text) return s.out[set];
   const slot = slots[nextSlot];
   nextSlot = (nextSlot + 1) % slots.length;
-  const st: Stats = { words: 0, nonSpace: 0, symbols: 0, oddTokens: 0, tokens: 0, transitions: 0, maxOddRun: 0, mixedScript: 0, innerCaps: 0 };
+  const st: Stats = { nonSpace: 0, symbols: 0, oddTokens: 0, tokens: 0, transitions: 0, maxOddRun: 0, maxOddWindow: 0 };
   startBits = 0;
-  scan(text, st);
-  const out = slot.out;
-  out.fill(0);
-  if (set === 'prompt-attack') {
-    for (let k = 0; k < 15; k++) out[k] = hits[k] / (k === 5 || k === 13 || k === 14 ? 3 : 1);
-    out[10] = delimiterScore(text) / 3;
-    const ns = Math.max(1, st.nonSpace);
-    const tk = Math.max(1, st.tokens);
-    // Offsets keep ordinary punctuation, tweets' @mentions and URLs near zero: only the dense
-    // symbol soup of an adversarial suffix (GCG, random search) gets far above them.
-    out[15] = clamp01((st.symbols / ns - 0.15) * 4);
-    out[16] = clamp01((st.oddTokens / tk - 0.2) * 2);
-    out[17] = clamp01((st.transitions / ns - 0.1) * 5);
-    out[18] = clamp01((st.maxOddRun - 2) / 6);
-    out[19] = clamp01(st.mixedScript / 3);
-    out[20] = clamp01((st.innerCaps / Math.max(1, st.words) - 0.05) * 5);
-  } else {
-    for (let k = 0; k < 8; k++) out[k] = hits[16 + k] / (k === 0 || k === 2 || k === 3 ? 3 : 1);
-    out[8] = (startBits & W.REQ) !== 0 && (startBits & W.YOU) === 0 ? 1 : 0;
-    out[9] = (startBits & W.FIG) !== 0 ? 1 : 0;
-    out[10] = out[0] > 0 && out[2] > 0 ? 1 : 0;
-    out[11] = out[0] > 0 && out[3] > 0 ? 1 : 0;
-  }
+  scan(sharedTokens(text), st);
+  const pa = slot.out['prompt-attack'];
+  pa.fill(0);
+  for (let k = 0; k < 15; k++) pa[k] = hits[k] / (k === 5 || k === 13 || k === 14 ? 3 : 1);
+  pa[10] = delimiterScore(text) / 3;
+  const ns = Math.max(1, st.nonSpace);
+  const tk = Math.max(1, st.tokens);
+  // Offsets keep ordinary punctuation, tweets' @mentions and URLs near zero: only the dense
+  // symbol soup of an adversarial suffix (GCG, random search) gets far above them.
+  pa[15] = clamp01((st.symbols / ns - 0.15) * 4);
+  pa[16] = clamp01((st.oddTokens / tk - 0.2) * 2);
+  pa[17] = clamp01((st.transitions / ns - 0.1) * 5);
+  pa[18] = clamp01((st.maxOddRun - 2) / 6);
+  pa[19] = clamp01((st.maxOddWindow - 2) / 3);
+  // A plain harmful request is what a GCG or random-search suffix is attached to.
+  pa[20] = hits[17];
+  pa[21] = hits[23];
+  const hi = slot.out['harmful-intent'];
+  hi.fill(0);
+  for (let k = 0; k < 8; k++) hi[k] = hits[16 + k] / (k === 0 || k === 2 || k === 3 ? 3 : 1);
+  hi[8] = (startBits & W.REQ) !== 0 && (startBits & W.YOU) === 0 ? 1 : 0;
+  hi[9] = (startBits & W.FIG) !== 0 ? 1 : 0;
+  hi[10] = hi[0] > 0 && hi[2] > 0 ? 1 : 0;
+  hi[11] = hi[0] > 0 && hi[3] > 0 ? 1 : 0;
   slot.text = text;
-  slot.set = set;
-  return out;
+  return slot.out[set];
 }

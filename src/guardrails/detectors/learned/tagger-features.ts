@@ -453,3 +453,21 @@ export function bucketOf(h: number, mask: number): number {
   h ^= h >>> 13;
   return h & mask;
 }
+
+// The tagger and the cue features of the classifiers read the same tokens of the same text: a
+// guardrail tokenises each text once. Two entries (the text and its normalised form).
+const tokenCache: Array<{ text: string | null; tokens: Tokens }> = [
+  { text: null, tokens: new Tokens() },
+  { text: null, tokens: new Tokens() },
+];
+let nextToken = 0;
+
+/** Tokens of `text`, shared; valid until two other texts are tokenised. Callers must not modify them. */
+export function sharedTokens(text: string): Tokens {
+  for (const e of tokenCache) if (e.text === text) return e.tokens;
+  const e = tokenCache[nextToken];
+  nextToken = (nextToken + 1) % tokenCache.length;
+  e.tokens.tokenize(text);
+  e.text = text;
+  return e.tokens;
+}

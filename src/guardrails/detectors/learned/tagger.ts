@@ -4,7 +4,7 @@
  * `tagger` option; it finds what regular expressions cannot (names and street addresses).
  */
 import { readQuantized } from './model-file.js';
-import { annotate, canOpen, IntSet, ALL_FEATURES, bucketOf, dynamicFeatures, NUM_LABELS, STATIC_FEATURES, staticFeatures, Tokens, type EnumerableGazetteers, type Gazetteers } from './tagger-features.js';
+import { annotate, canOpen, IntSet, ALL_FEATURES, bucketOf, dynamicFeatures, NUM_LABELS, STATIC_FEATURES, staticFeatures, sharedTokens, Tokens, type EnumerableGazetteers, type Gazetteers } from './tagger-features.js';
 
 export const TAGGER_FORMAT = 'rampart-tagger-v1';
 
@@ -147,11 +147,11 @@ export function spansOf(t: Tokens, labels: Int32Array, margins: Float64Array | n
 /** Tags `text` with uncalibrated margins; training uses it to fit the span calibration. */
 export function createRawTagger(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale' | 'gazetteers'>): (text: string) => RawSpan[] {
   if (p.weights.length !== (1 << p.bits) * NUM_LABELS) throw new Error('tagger weights do not match bits');
-  const tokens = new Tokens();
   let labels = new Int32Array(256);
   let margins = new Float64Array(256);
   return (text: string): RawSpan[] => {
-    tokens.tokenize(text);
+    // Shared with the cue features; annotate() only fills the gazetteer column they do not read.
+    const tokens = sharedTokens(text);
     annotate(tokens, p.gazetteers);
     if (labels.length < tokens.count || labels.length > tokens.start.length) {
       labels = new Int32Array(tokens.start.length);
