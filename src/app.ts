@@ -24,6 +24,10 @@ import type { CompiledGuardrail, DetectorKit } from './guardrails/compile.js';
 import { createDetectorKit } from './guardrails/detectors/kit.js';
 import { loadClassifier, loadPiiTagger } from './guardrails/detectors/learned/index.js';
 import { RampartError } from './errors.js';
+import { createAdminRouter, coreAdminRoutes, startAdminListener } from './server/admin/index.js';
+import { EmergencySwitch, withEmergencySwitch } from './identity/emergency.js';
+import { GuardrailRegistry, MemoryGuardrailRepository } from './guardrails/registry.js';
+import { loadMasterKey } from './identity/sigv4-keys.js';
 import type { RequestContext } from './pipeline/context.js';
 import type { CompiledModel } from './config/compile.js';
 import type { Stages } from './pipeline/stages.js';
@@ -115,19 +119,22 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
   const identity = createIdentity(config.identity, { store });
   const authz = createAuthz(config.authz, { baseDir, store });
-  const { recorder } = await createRecorder(config.records, { baseDir, store, storeConfig: storeConfig(config.store, baseDir), logger });
+  const { recorder, trustedKeys } = await createRecorder(config.records, { baseDir, store, storeConfig: storeConfig(config.store, baseDir), logger });
   // Limit counters and deployment health outlive config reloads: created once, fed the current config per request.
   const limitStore = await openLimitStore(config.limits.store, { logger });
   const metrics = new Metrics();
   registerRecorderMetrics(metrics.registry, recorder);
   const route = createRouteStage({ routing: (ctx) => ctx.runtime.config.routing, hooks: metrics.routerHooks });
   const guard = createGuardStages({ resolve: (ctx) => guardrailsOf(ctx) });
+  const emergency = new EmergencySwitch({ store, onError: (m, err) => logger.error({ err }, m) });
+  await emergency.start();
   const stages: Stages = {
     authenticate: identity.stage,
-    authorize: authz.stage({
+    // The emergency switch is checked right after authorization (the model is resolved by then).
+    authorize: withEmergencySwitch(authz.stage({
       guardrailsFor: (ctx) => guardrailsOf(ctx).map((g) => g.id),
       guardrailIdOf: (ctx) => guardrailOf.get(ctx),
-    }),
+    }), emergency),
     guardInput: guard.guardInput,
     guardOutput: guard.guardOutput,
     limit: createLimitStage({
@@ -147,6 +154,25 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     },
   };
   const metricsFrom = new NetworkList(config.metrics.allowedNetworks);
+  // API-created guardrails: in memory for now (docs/decisions.md); config ones are read-only.
+  const repository = new MemoryGuardrailRepository();
+  const admin = createAdminRouter({
+    holder, logger, emergency,
+    authenticate: identity.stage,
+    authorizer: authz.authorizer,
+    clientIp: (p, x) => identity.network.clientIp(p, x),
+    audit: (e) => recorder.audit(e),
+    bodyLimitBytes: config.admin?.bodyLimitBytes,
+    routes: coreAdminRoutes({
+      store, emergency,
+      authorizer: () => authz.authorizer,
+      reloadPolicies: () => authz.reload(),
+      sigv4MasterKey: config.identity.sigv4 ? loadMasterKey() : undefined,
+      guardrails: { registry: new GuardrailRegistry(repository, deps.kit), repository },
+      trustedKeys,
+      eraseSubject: (subject, by) => recorder.eraseSubject(subject, by),
+    }),
+  });
 
   let closing = false;
   const handler = createHandler({
@@ -174,6 +200,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       };
     },
     extraRoutes: [
+      ...(config.admin ? [] : [admin.extraRoute]),
       (req, res, { requestId, path }) => {
         if (path !== '/metrics' || req.method !== 'GET') return false;
         const peer = peerAddress(req);
@@ -201,6 +228,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     keepAliveTimeoutMs: server.keepAliveTimeoutMs,
   }, handler);
 
+  const adminListener = config.admin
+    ? await startAdminListener(config.admin, admin.handler, { headersTimeoutMs: server.headersTimeoutMs, requestTimeoutMs: server.requestTimeoutMs, keepAliveTimeoutMs: server.keepAliveTimeoutMs })
+    : undefined;
+
   const reloader = opts.loaded.file && opts.watch !== false
     ? startReloader({
       file: opts.loaded.file, holder, logger, deps,
@@ -225,7 +256,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       if (closing) return;
       closing = true;
       reloader?.close();
-      await listener.close(holder.current.config.server.shutdownGraceMs);
+      await Promise.all([listener.close(holder.current.config.server.shutdownGraceMs), adminListener?.close(holder.current.config.server.shutdownGraceMs)]);
+      emergency.close();
       await recorder.close();
       await identity.close();
       authz.close();

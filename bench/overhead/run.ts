@@ -1,7 +1,7 @@
 /**
  * bench/overhead: one run, three targets, same 4 KB prompt, same load:
- *   (a) the local upstream directly, (b) a bare undici pass-through, (c) Rampart with its pipeline
- *   (and, with BENCH_GUARDRAIL=1 or by default when guardrails exist, (d) Rampart with the default guardrail).
+ *   (a) the local upstream directly, (b) a bare undici pass-through, (c) Rampart with its whole
+ *   pipeline and no guardrail, (d) Rampart with the built-in default guardrail; (c) and (d) also streaming.
  * Prints req/s, p50/p99 latency and the gateway process's CPU ms per request (from /proc), and
  * idle RSS. Usage: npm run build && node dist/bench/overhead/run.js  [BENCH_SECONDS=10 BENCH_CONNECTIONS=10]
  */
@@ -57,12 +57,15 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** RSS of each gateway process right after start, before any request (the idle figure). */
+const idleRss = new Map<number, number>();
+
 interface Row { target: string; rps: number; p50: number; p99: number; cpuMsPerReq?: number; errors: number; idleRssMb?: number }
 
 async function load(name: string, url: string, body: string, headers: Record<string, string>, pid?: number): Promise<Row> {
   // Warm up (JIT, pools), then measure.
+  const idle = pid ? idleRss.get(pid) ?? rssMb(pid) : undefined;
   await autocannon({ url, method: 'POST', body, headers, connections, duration: 2 });
-  const idle = pid ? rssMb(pid) : undefined;
   const before = pid ? cpuMs(pid) : 0;
   const r = await autocannon({ url, method: 'POST', body, headers, connections, duration: seconds });
   const after = pid ? cpuMs(pid) : 0;
@@ -83,36 +86,47 @@ async function main() {
     const upstream = `http://127.0.0.1:${up.port}`;
     const pt = await startNode(join(dist, 'passthrough.js'), { UPSTREAM: upstream });
     procs.push(pt.child);
+    await new Promise((r) => setTimeout(r, 500));
+    idleRss.set(pt.child.pid!, rssMb(pt.child.pid!));
 
-    const dir = mkdtempSync(join(tmpdir(), 'rampart-bench-'));
-    mkdirSync(join(dir, 'data'), { recursive: true });
-    const cfg = join(dir, 'rampart.yaml');
-    writeFileSync(cfg, [
-      'server: { host: 127.0.0.1, port: 0 }',
-      `store: { kind: sqlite, path: ${join(dir, 'data', 'rampart.db')} }`,
-      'log: { level: warn, requests: false }',
-      'providers:',
-      `  - { name: local, kind: openai, baseUrl: "${upstream}/v1", apiKey: bench }`,
-      'models:',
-      '  - { name: bench-model, deployments: [{ provider: local, model: bench-model }] }',
-      '',
-    ].join('\n'));
     const cli = join(root, 'dist', 'src', 'cli', 'rampart.js');
-    const created = JSON.parse(execFileSync(process.execPath, [cli, 'keys', 'create', '--name', 'bench', '--roles', 'general-access', '--json', '--config', cfg], { cwd: dir }).toString()) as { key: string };
-    const gw = await startNode(cli, {}, ['serve', '--config', cfg]);
-    procs.push(gw.child);
+    /** One gateway process per setup, each with its own store, so CPU is attributed to one setup. */
+    const startGateway = async (name: string, guardrails: string) => {
+      const dir = mkdtempSync(join(tmpdir(), `rampart-bench-${name}-`));
+      mkdirSync(join(dir, 'data'), { recursive: true });
+      const cfg = join(dir, 'rampart.yaml');
+      writeFileSync(cfg, [
+        'server: { host: 127.0.0.1, port: 0 }',
+        `store: { kind: sqlite, path: ${join(dir, 'data', 'rampart.db')} }`,
+        'log: { level: warn, requests: false }',
+        'providers:',
+        `  - { name: local, kind: openai, baseUrl: "${upstream}/v1", apiKey: bench }`,
+        'models:',
+        '  - { name: bench-model, deployments: [{ provider: local, model: bench-model }] }',
+        `guardrails: { attach: { all: [${guardrails}] } }`,
+        '',
+      ].join('\n'));
+      const created = JSON.parse(execFileSync(process.execPath, [cli, 'keys', 'create', '--name', 'bench', '--roles', 'general-access', '--json', '--config', cfg], { cwd: dir }).toString()) as { key: string };
+      const gw = await startNode(cli, {}, ['serve', '--config', cfg]);
+      procs.push(gw.child);
+      await new Promise((r) => setTimeout(r, 1000));
+      idleRss.set(gw.child.pid!, rssMb(gw.child.pid!));
+      return { ...gw, key: created.key };
+    };
+    const plain = await startGateway('plain', '');
+    const guarded = await startGateway('guarded', 'rampart-default');
 
     const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: prompt4k() }] });
+    const streamBody = JSON.stringify({ model: 'bench-model', stream: true, messages: [{ role: 'user', content: prompt4k() }] });
     const json = { 'content-type': 'application/json' };
+    const auth = (k: string) => ({ ...json, authorization: `Bearer ${k}` });
     const rows: Row[] = [];
     rows.push(await load('(a) upstream direct', `${upstream}/v1/chat/completions`, body, json));
     rows.push(await load('(b) bare undici pass-through', `http://127.0.0.1:${pt.port}/v1/chat/completions`, body, json, pt.child.pid));
-    rows.push(await load('(c) rampart, pipeline, no guardrail', `http://127.0.0.1:${gw.port}/v1/chat/completions`, body, { ...json, authorization: `Bearer ${created.key}` }, gw.child.pid));
-    const streamBody = JSON.stringify({ model: 'bench-model', stream: true, messages: [{ role: 'user', content: prompt4k() }] });
-    rows.push(await load('(c2) rampart, streaming, no guardrail', `http://127.0.0.1:${gw.port}/v1/chat/completions`, streamBody, { ...json, authorization: `Bearer ${created.key}` }, gw.child.pid));
-    if (process.env.BENCH_GUARDRAIL_HEADER) {
-      rows.push(await load('(d) rampart, default guardrail', `http://127.0.0.1:${gw.port}/v1/chat/completions`, body, { ...json, authorization: `Bearer ${created.key}`, 'x-rampart-guardrail': process.env.BENCH_GUARDRAIL_HEADER }, gw.child.pid));
-    }
+    rows.push(await load('(c) rampart, no guardrail', `http://127.0.0.1:${plain.port}/v1/chat/completions`, body, auth(plain.key), plain.child.pid));
+    rows.push(await load('(c) rampart, no guardrail, streaming', `http://127.0.0.1:${plain.port}/v1/chat/completions`, streamBody, auth(plain.key), plain.child.pid));
+    rows.push(await load('(d) rampart, default guardrail', `http://127.0.0.1:${guarded.port}/v1/chat/completions`, body, auth(guarded.key), guarded.child.pid));
+    rows.push(await load('(d) rampart, default guardrail, streaming', `http://127.0.0.1:${guarded.port}/v1/chat/completions`, streamBody, auth(guarded.key), guarded.child.pid));
 
     const direct = rows[0];
     console.log(`\nbench/overhead: ${seconds}s per target, ${connections} connections, 4 KB prompt, node ${process.version}\n`);

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { readLabelled, type LabelledRow } from '../../src/guardrails/eval/dataset.js';
+import { BENIGN_TASKS } from './benign-tasks.js';
 import type { ClassifierRecipe } from './classifiers.js';
 
 export const SEED = 20260101;
@@ -16,6 +17,8 @@ export interface DatasetRecipe extends ClassifierRecipe {
    * flags most everyday text. Duplicate texts of the primary set are dropped.
    */
   extraNegatives?: { file: string; sources: string[] };
+  /** Adds the hand-written ordinary task requests (benign-tasks.ts) as negatives, source `extra:tasks`. */
+  benignTasks?: boolean;
 }
 
 /** Leave-one-source-out group of an added negative, else null. */
@@ -39,7 +42,7 @@ function harmfulGroup(r: LabelledRow): string {
  * held-out source still gets. Unlisted features start at 0.
  */
 const PA_PRIOR: Record<string, number> = {
-  override_object: 5, prior_instructions: 4, you_are_now: 3, act_as: 2, jailbreak_words: 3, no_restrictions: 3,
+  override_object: 5, prior_instructions: 2, you_are_now: 3, act_as: 2, jailbreak_words: 3, no_restrictions: 3,
   special_mode: 3, extract_prompt: 3, new_task: 3, delimiter: 2, stop_then_say: 3, stay_in_role: 2,
   odd_token_window: 2, harmful_request: 0, harmful_writing: 1,
 };
@@ -55,7 +58,7 @@ export const RECIPES: DatasetRecipe[] = [
   {
     name: 'prompt-attack',
     file: 'prompt-attack.jsonl',
-    spec: { bits: 17, charMin: 4, charMax: 4, words: true },
+    spec: { bits: 17, charMin: 4, charMax: 4, words: true, source: 'tokens' },
     windowFeatures: 8000,
     lambda: 1e-4,
     epochs: 12,
@@ -68,11 +71,12 @@ export const RECIPES: DatasetRecipe[] = [
     folds: 5,
     seed: SEED,
     cues: { set: 'prompt-attack', lambdaFactor: PA_PRIOR_LAMBDA, prior: PA_PRIOR },
+    benignTasks: true,
   },
   {
     name: 'toxicity',
     file: 'toxicity.jsonl',
-    spec: { bits: 17, charMin: 4, charMax: 4, words: true },
+    spec: { bits: 17, charMin: 4, charMax: 4, words: true, source: 'tokens' },
     windowFeatures: 8000,
     lambda: 1e-5,
     epochs: 8,
@@ -89,28 +93,35 @@ export const RECIPES: DatasetRecipe[] = [
   {
     name: 'harmful-intent',
     file: 'harmful-intent.jsonl',
-    spec: { bits: 17, charMin: 4, charMax: 4, words: true },
+    spec: { bits: 17, charMin: 4, charMax: 4, words: true, source: 'tokens' },
     windowFeatures: 8000,
     lambda: 1e-4,
     epochs: 30,
     lr0: 0.5,
     thresholdPolicy: 'f1',
-    thresholdRows: (process.env.LX_TR ?? 'all') as 'all' | 'primary',
+    thresholdRows: 'all',
     sourceBalance: false,
     extraNegatives: { file: 'prompt-attack.jsonl', sources: ['deepset-prompt-injections/train', 'davidson/neither', 'presidio-synth'] },
     groupOf: (r: LabelledRow) => extraGroup(r) ?? harmfulGroup(r),
     folds: 5,
     seed: SEED,
     cues: { set: 'harmful-intent', lambdaFactor: HI_PRIOR_LAMBDA, prior: HI_PRIOR },
+    benignTasks: true,
   },
 ];
 
 /** The recipe's rows: its own file plus the benign rows it borrows from other sets. */
 export function recipeRows(evalDir: string, recipe: DatasetRecipe): LabelledRow[] {
   const rows = readLabelled(join(evalDir, recipe.file));
+  const seen = new Set(rows.map((r) => r.text));
+  if (recipe.benignTasks) {
+    BENIGN_TASKS.forEach((text, i) => {
+      if (!seen.has(text)) rows.push({ id: `task-${i}`, text, label: false, source: `${EXTRA}tasks` });
+      seen.add(text);
+    });
+  }
   const extra = recipe.extraNegatives;
   if (!extra) return rows;
-  const seen = new Set(rows.map((r) => r.text));
   for (const r of readLabelled(join(evalDir, extra.file))) {
     if (r.label || seen.has(r.text) || !extra.sources.some((s) => r.source === s || r.source.startsWith(`${s}/`))) continue;
     seen.add(r.text);

@@ -5,6 +5,7 @@ import { LimitsSchema } from '../limits/schema.js';
 import { RoutingSchema } from '../routing/schema.js';
 import { GuardrailsConfigSchema } from '../guardrails/config.js';
 import { RecordsConfigSchema } from '../records/config.js';
+import { AdminListenerSchema } from '../server/admin/config.js';
 
 /**
  * The versioned configuration contract (`rampart.yaml`). Parsed and validated once, then compiled
@@ -153,6 +154,8 @@ export const ConfigSchema = z
   .object({
     version: z.literal(1).default(1),
     server: ServerSchema.default(ServerSchema.parse({})),
+    /** A separate listener for the admin API; when set, /admin/v1 is served only there. */
+    admin: AdminListenerSchema.optional(),
     store: StoreSchema.default({ kind: 'sqlite', path: './data/rampart.db' }),
     log: LogSchema.default(LogSchema.parse({})),
     identity: IdentityConfigSchema.default(IdentityConfigSchema.parse({})),

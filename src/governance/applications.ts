@@ -1,5 +1,6 @@
 /** The application registry: each application's Scoping Matrix classification and its declared controls. */
-import type { GovernanceStore } from '../store/types.js';
+import type { ChangeChannel, GovernanceStore } from '../store/types.js';
+import { GOVERNANCE_TOPIC } from './topic.js';
 import type { AuditFn } from './audit.js';
 import { Docs } from './docs.js';
 import { ApplicationSchema, parseWith, type Actor, type Application } from './types.js';
@@ -7,8 +8,8 @@ import { ApplicationSchema, parseWith, type Actor, type Application } from './ty
 export class Applications {
   private readonly docs: Docs<typeof ApplicationSchema>;
 
-  constructor(private readonly opts: { store: GovernanceStore; audit: AuditFn }) {
-    this.docs = new Docs(opts.store, 'application', ApplicationSchema);
+  constructor(private readonly opts: { store: GovernanceStore; audit: AuditFn; changes?: Pick<ChangeChannel, 'publish'> }) {
+    this.docs = new Docs(opts.store, 'application', ApplicationSchema, () => opts.changes?.publish(GOVERNANCE_TOPIC) ?? Promise.resolve());
   }
 
   list(): Promise<Application[]> {

@@ -7,7 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RampartError } from '../errors.js';
-import type { GovernanceStore } from '../store/types.js';
+import type { ChangeChannel, GovernanceStore } from '../store/types.js';
+import { GOVERNANCE_TOPIC } from './topic.js';
 import type { AuditFn, GovernanceEvent } from './audit.js';
 import { DEFAULT_APPROVERS, transitionKey, type Approvers } from './approvers.js';
 import { Docs } from './docs.js';
@@ -26,6 +27,8 @@ export interface CatalogOptions {
   audit: AuditFn;
   approvers?: Approvers;
   now?: () => Date;
+  /** The store's change channel: writes publish GOVERNANCE_TOPIC so every instance re-reads. */
+  changes?: Pick<ChangeChannel, 'publish'>;
 }
 
 export interface DecisionInput {
@@ -45,7 +48,8 @@ export class Catalog {
   private readonly now: () => Date;
 
   constructor(private readonly opts: CatalogOptions) {
-    this.models = new Docs(opts.store, 'model', CatalogEntrySchema);
+    const notify = () => opts.changes?.publish(GOVERNANCE_TOPIC) ?? Promise.resolve();
+    this.models = new Docs(opts.store, 'model', CatalogEntrySchema, notify);
     this.approvals = new Docs(opts.store, 'approval', ApprovalSchema);
     this.approvers = opts.approvers ?? DEFAULT_APPROVERS;
     this.now = opts.now ?? (() => new Date());

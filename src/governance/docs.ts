@@ -14,6 +14,8 @@ export class Docs<S extends z.ZodType> {
     private readonly store: GovernanceStore,
     private readonly kind: GovernanceDocKind,
     private readonly schema: S,
+    /** Tells other instances (and this one's GovernanceState) to re-read. */
+    private readonly onChange: () => Promise<unknown> = async () => undefined,
   ) {}
 
   async get(id: string): Promise<Versioned<z.output<S>> | undefined> {
@@ -35,6 +37,7 @@ export class Docs<S extends z.ZodType> {
   async create(id: string, value: z.output<S>, what: string): Promise<void> {
     try {
       await this.store.putDoc(this.kind, id, JSON.stringify(value), 0);
+      await this.onChange();
     } catch (err) {
       if (err instanceof StoreConflictError) throw new RampartError('bad_request', { message: `${what} "${id}" already exists.`, param: 'id' });
       throw err;
@@ -51,6 +54,7 @@ export class Docs<S extends z.ZodType> {
       const { next, result } = fn(cur.value);
       try {
         await this.store.putDoc(this.kind, id, JSON.stringify(next), cur.version);
+        await this.onChange();
         return result;
       } catch (err) {
         if (!(err instanceof StoreConflictError) || attempt >= 5) throw err;
@@ -59,6 +63,8 @@ export class Docs<S extends z.ZodType> {
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.store.deleteDoc(this.kind, id);
+    const gone = await this.store.deleteDoc(this.kind, id);
+    if (gone) await this.onChange();
+    return gone;
   }
 }

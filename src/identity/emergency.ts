@@ -149,9 +149,10 @@ export class EmergencySwitch {
   /** Lifts a block; resolves false when there was none. */
   async lift(target: EmergencyTarget, id?: string): Promise<boolean> {
     let found = false;
-    await this.mutate((list) => {
+    await this.mutate((list, unreadable) => {
       const next = list.filter((x) => !same(x, { target, id }));
-      found = next.length !== list.length;
+      // Rewriting an unreadable state lifts its implicit block on all traffic.
+      found = next.length !== list.length || unreadable;
       return next;
     });
     return found;
@@ -161,14 +162,14 @@ export class EmergencySwitch {
    * Read-modify-write under the store's cross-instance lock, so two administrators pulling the
    * switch on two instances at once do not lose one of the blocks.
    */
-  private async mutate(fn: (list: EmergencyBlock[]) => EmergencyBlock[]): Promise<void> {
+  private async mutate(fn: (list: EmergencyBlock[], unreadable: boolean) => EmergencyBlock[]): Promise<void> {
     const store = this.opts.store;
     for (let attempt = 0; attempt < 50; attempt++) {
       const done = await store.records.withLock(LOCK, async () => {
         const raw = await store.kv.get(EMERGENCY_KV_KEY);
         // An unreadable document is replaced: what the administrator writes now is the state.
-        const list = raw === undefined ? [] : parseBlocks(raw) ?? [];
-        await store.kv.set(EMERGENCY_KV_KEY, JSON.stringify({ version: 1, blocks: fn(list) }));
+        const parsed = raw === undefined ? [] : parseBlocks(raw);
+        await store.kv.set(EMERGENCY_KV_KEY, JSON.stringify({ version: 1, blocks: fn(parsed ?? [], parsed === undefined) }));
         return true;
       });
       if (done) {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Store, StoreConfig } from '../store/types.js';
 import { Recorder } from './recorder.js';
-import { generateSigningKey, loadSigner, signerFromPem, type Signer } from './signing.js';
+import { generateSigningKey, loadSigner, signerFromPem, TrustedKeys, type Signer } from './signing.js';
 import { Keyring } from './crypto.js';
 import { storeWorkerSink } from './sinks/store-worker.js';
 import { jsonlSink } from './sinks/jsonl.js';
@@ -21,6 +21,12 @@ export const RecordsConfigSchema = z
     content: contentPolicy.default('full'),
     /** Per-application content policy, by application id. */
     applications: z.record(z.string(), contentPolicy).default({}),
+    /**
+     * How durable a record is before the answer's last byte. `write` (default): written to the spool file, so it
+     * survives a crash or `kill -9` of the gateway (the kernel holds it); `fdatasync`: also flushed to the disk, so it
+     * survives power loss, at the cost of a disk sync per group commit (milliseconds of latency on most disks).
+     */
+    durability: z.enum(['write', 'fdatasync']).default('write'),
     /** When the spool cannot be written: refuse to answer (fail_closed) or keep going in memory, counted. */
     diskFull: z.enum(['fail_closed', 'memory_only']).default('fail_closed'),
     /** What happens when the in-memory queue is full: spool to disk (nothing lost) or drop, counted. */
@@ -56,9 +62,11 @@ export const RecordsConfigSchema = z
          */
         signingKeyFile: z.string().optional(),
         digestIntervalMs: z.number().int().min(1000).default(3_600_000),
+        /** Public keys (PEM files or directories) of earlier signing keys, so digests signed before a rotation verify. */
+        trustedPublicKeys: z.array(z.string()).default([]),
       })
       .strict()
-      .default({ digestIntervalMs: 3_600_000 }),
+      .default({ digestIntervalMs: 3_600_000, trustedPublicKeys: [] }),
     /** Optional AES-256-GCM payload encryption; keys from a file or RAMPART_RECORDS_KEYS (see docs/records.md). */
     encryption: z.object({ keysFile: z.string().optional(), perSubject: z.boolean().default(true) }).strict().optional(),
   })
@@ -70,6 +78,8 @@ export interface RecorderSetup {
   recorder: Recorder;
   /** Public key file that `rampart audit verify --public-key` needs, when the key was generated here. */
   publicKeyFile?: string;
+  /** The current signing key's public half plus the configured earlier ones (admin API `audit/verify`). */
+  trustedKeys: TrustedKeys;
 }
 
 /**
@@ -119,9 +129,12 @@ export async function createRecorder(cfg: RecordsConfig, deps: { baseDir: string
     content: { default: cfg.content, applications: cfg.applications },
     encryption: keyring ? { keyring, perSubject: cfg.encryption?.perSubject } : undefined,
     diskFull: cfg.diskFull,
+    sync: cfg.durability === 'fdatasync',
     overflow: cfg.overflow,
     digest: { signer, intervalMs: cfg.audit.digestIntervalMs, store: deps.store.records },
     onError: (message, err) => deps.logger.error({ err }, `records: ${message}`),
   });
-  return { recorder, publicKeyFile };
+  const trustedKeys = cfg.audit.trustedPublicKeys.length > 0 ? TrustedKeys.load(cfg.audit.trustedPublicKeys.map((p) => resolve(deps.baseDir, p))) : new TrustedKeys();
+  trustedKeys.add(signer.publicKeyPem);
+  return { recorder, publicKeyFile, trustedKeys };
 }

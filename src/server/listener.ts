@@ -52,6 +52,8 @@ export async function startListener(opts: ListenerOptions, handler: (req: Req, r
 
   const sockets = new Set<Socket>();
   const track = (s: Socket) => {
+    // Stream frames are small writes: without TCP_NODELAY, Nagle + delayed ACKs add ~40 ms to each.
+    s.setNoDelay(true);
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   };

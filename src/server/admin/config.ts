@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { startListener, type Listener } from '../listener.js';
-import type { Req, Res } from '../http.js';
 
 /**
  * The optional `admin:` section of rampart.yaml: a listener of its own for the admin API, so it
  * can stay off the data-plane network. When it is set, /admin/v1 is served only there.
+ * (Kept free of server imports: src/config/schema.ts includes it.)
  */
 export const AdminListenerSchema = z
   .object({
@@ -16,11 +15,3 @@ export const AdminListenerSchema = z
   .strict();
 
 export type AdminListenerConfig = z.infer<typeof AdminListenerSchema>;
-
-export async function startAdminListener(
-  cfg: Pick<AdminListenerConfig, 'host' | 'port'>,
-  handler: (req: Req, res: Res) => void,
-  timeouts: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number } = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 },
-): Promise<Listener> {
-  return startListener({ host: cfg.host, port: cfg.port, ...timeouts }, handler);
-}

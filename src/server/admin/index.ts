@@ -2,5 +2,6 @@
 export { createAdminRouter, ADMIN_PREFIX, type AdminRouter, type AdminRouterDeps } from './router.js';
 export { buildOpenApi } from './openapi.js';
 export { coreAdminRoutes, type CoreAdminDeps } from './routes/index.js';
-export { AdminListenerSchema, startAdminListener, type AdminListenerConfig } from './config.js';
+export { AdminListenerSchema, type AdminListenerConfig } from './config.js';
+export { startAdminListener } from './listener.js';
 export type { AdminRoute, AdminRequest, AdminResult } from './types.js';

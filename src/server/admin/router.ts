@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { RampartError } from '../../errors.js';
@@ -9,6 +10,7 @@ import type { Decision } from '../../authz/types.js';
 import type { RuntimeHolder } from '../../config/runtime.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import type { AuthenticateStage } from '../../pipeline/stages.js';
+import type { PeerCertificateInfo } from '../../identity/types.js';
 import type { AuditEventInput } from '../../records/types.js';
 import { principalSummary } from '../../records/invocation.js';
 import { sanitize } from '../../records/audit.js';
@@ -136,7 +138,7 @@ export function createAdminRouter(deps: AdminRouterDeps): AdminRouter {
       headers: req.headers,
       signal: controller.signal,
       runtime: rt,
-      http: { method: req.method ?? 'GET', url: req.url ?? '/' },
+      http: { method: req.method ?? 'GET', url: req.url ?? '/', peerCertificate: verifiedPeerCertificate(req) },
       guardrails: [],
       attempts: 0,
     };
@@ -199,7 +201,7 @@ export function createAdminRouter(deps: AdminRouterDeps): AdminRouter {
       principal: principalSummary(ctx.principal),
       sourceIPAddress: ctx.sourceIp,
       userAgent: ctx.userAgent,
-      requestParameters: sanitize({ method, path: truncate(path), params, query: Object.fromEntries(query), body }),
+      requestParameters: sanitize({ method, path: truncate(path), params, query: auditedQuery(route, query), body }),
       responseElements: readOnly || failure
         ? { status }
         : sanitize({ status, resourceId: result?.audit?.resourceId, before: result?.audit?.before, after: result?.audit?.after }),
@@ -272,6 +274,26 @@ function denyReason(d: Decision, r: AdminRoute, resource: Resource): string {
   if (d.policyIds.length > 0) return `Denied by policy ${d.policyIds.join(', ')}.`;
   const on = resource.type === 'Gateway' ? '' : resource.type === 'Model' ? ` on model ${resource.model.name}` : ` on ${resource.type.toLowerCase()} ${resource.id === '' ? '(none)' : `'${resource.id}'`}`;
   return `No policy permits ${r.action}${on}.`;
+}
+
+/**
+ * Query values a route declares are audited; of anything else only the names: a query string can
+ * carry a smuggled credential or a presigned signature, which must not reach the trail.
+ */
+function auditedQuery(route: AdminRoute | undefined, query: URLSearchParams): Record<string, string> | undefined {
+  if ([...query.keys()].length === 0) return undefined;
+  const declared = new Set(route?.queryParams?.map((q) => q.name));
+  const out: Record<string, string> = {};
+  for (const [k, v] of query) out[truncate(k)] = declared.has(k) ? v : '[not recorded]';
+  return out;
+}
+
+/** The client certificate, only when the TLS layer verified it against the configured client CA (mTLS admins). */
+function verifiedPeerCertificate(req: Req): PeerCertificateInfo | undefined {
+  const sock = req.socket as TLSSocket | undefined;
+  if (!sock || !sock.encrypted || !sock.authorized) return undefined;
+  const cert = sock.getPeerCertificate();
+  return cert && Object.keys(cert).length > 0 ? cert : undefined;
 }
 
 function truncate(s: string): string {

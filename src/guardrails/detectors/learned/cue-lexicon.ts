@@ -59,7 +59,8 @@ const LISTS: Array<[number, string]> = [
   [W.MODEPRE, 'developer dev god sudo debug admin administrator maintenance unrestricted jailbreak dan root'],
   [W.MODE, 'mode modus'],
   [W.EXTRACT, 'repeat print reveal show output display tell leak write spell dump list share disclose recite return gib zeige zeig nenne wiederhole verrate schreibe ausgeben'],
-  [W.TARGET, 'system prompt prompts instructions initial secret secrets password passwords hidden confidential passwort geheim geheimnis anweisungen preprompt pre-prompt verbatim above key'],
+  // Not "instructions": "list the instructions for the shelf" is ordinary; "your system prompt" is not.
+  [W.TARGET, 'system prompt prompts initial secret secrets password passwords hidden confidential passwort geheim geheimnis preprompt pre-prompt systemprompt'],
   [W.NEW, 'new neue neuen neues additional weitere further next different nouvelle nueva'],
   [W.TASK, 'task tasks instruction instructions aufgabe aufgaben anweisung anweisungen role rules tâche tarea'],
   [W.STOP, 'stop stopp halt achtung attention end ende enough genug'],

@@ -5,6 +5,8 @@
  * n-gram; the caller reads indices from the buffer and sums weights.
  */
 
+import { sharedTokens, type Tokens } from './tagger-features.js';
+
 export interface FeatureSpec {
   /** log2 of the number of weight buckets. */
   bits: number;
@@ -13,6 +15,13 @@ export interface FeatureSpec {
   charMax: number;
   /** Word unigrams and word bigrams. */
   words: boolean;
+  /**
+   * `tokens`: features come from the shared tokenisation (tagger-features.ts) instead of a pass
+   * over the characters: each word, word bigram, the word's 3-letter prefix and suffix, and each
+   * symbol with its left neighbour. One tokenisation then serves the tagger, the cue features and
+   * every classifier. charMin/charMax are ignored. Default `chars`.
+   */
+  source?: 'chars' | 'tokens';
 }
 
 const FNV_PRIME = 0x01000193;
@@ -76,20 +85,20 @@ export function hashFeatures(text: string, spec: FeatureSpec): HashedFeatures {
 }
 
 function slotFor(text: string, spec: FeatureSpec): Slot {
-  const key = `${spec.charMin}|${spec.charMax}|${spec.words}`;
+  const key = `${spec.charMin}|${spec.charMax}|${spec.words}|${spec.source ?? 'chars'}`;
   for (const s of slots) if (s.text === text && s.key === key) return s;
   const slot = slots[nextSlot];
   nextSlot = (nextSlot + 1) % slots.length;
   const orders = spec.charMax - spec.charMin + 1;
   // Upper bound: per char `orders` char-grams, plus two word features per char at most.
-  const need = (text.length + 2) * (orders + (spec.words ? 2 : 0)) + 8;
+  const need = (text.length + 2) * Math.max(4, orders + (spec.words ? 2 : 0)) + 8;
   if (slot.buffer.length < need) slot.buffer = new Int32Array(Math.max(need, slot.buffer.length * 2));
   else if (slot.buffer.length > KEEP && need <= KEEP) {
     // One huge text must not pin its buffers for the life of the process.
     slot.buffer = new Int32Array(KEEP);
     slot.unique = new Int32Array(KEEP);
   }
-  slot.count = hashInto(text, spec, slot.buffer);
+  slot.count = spec.source === 'tokens' ? hashTokens(sharedTokens(text), slot.buffer) : hashInto(text, spec, slot.buffer);
   slot.text = text;
   slot.key = key;
   slot.uniqueBits = -1;
@@ -135,6 +144,32 @@ export function uniqueFeatures(text: string, spec: FeatureSpec): HashedFeatures 
     slot.uniqueBits = spec.bits;
   }
   return { indices: slot.unique, count: slot.uniqueCount };
+}
+
+const PRE_SALT = 0x3c6ef372;
+const SUF_SALT = 0xa54ff53a;
+const SYM_SALT = 0x510e527f;
+
+/** Token features (see FeatureSpec.source); at most four per token. */
+function hashTokens(t: Tokens, out: Int32Array): number {
+  let count = 0;
+  let prev = 0x2545f491; // start of text
+  for (let k = 0; k < t.count; k++) {
+    const h = t.lower[k];
+    if ((t.flags[k] & 16) !== 0) {
+      out[count++] = finalize(mix(WORD_SEED, h));
+      out[count++] = finalize(mix(prev ^ BIGRAM_SALT, h));
+      // Prefix and suffix carry morphology and misspellings the word itself does not.
+      if (t.end[k] - t.start[k] > 4) {
+        out[count++] = finalize(mix(PRE_SALT, t.pre3[k]));
+        out[count++] = finalize(mix(SUF_SALT, t.suf3[k]));
+      }
+    } else {
+      out[count++] = finalize(mix(SYM_SALT ^ prev, h));
+    }
+    prev = h;
+  }
+  return count;
 }
 
 function hashInto(text: string, spec: FeatureSpec, out: Int32Array): number {

@@ -7,6 +7,7 @@ import type { Classifier, Confidence } from '../../types.js';
 import { hashFeatures, stampsFor, uniqueFeatures, type FeatureSpec } from './features.js';
 import { normalizeForDetection } from '../normalize.js';
 import { cueFeatures, type CueSet } from './cues.js';
+import { sharedTokens } from './tagger-features.js';
 
 export interface Thresholds {
   /** Minimum calibrated score for each confidence; LOW <= MEDIUM <= HIGH. */
@@ -115,68 +116,38 @@ const WHITESPACE = /\s+/g;
 
 /**
  * True when normalisation could change more than case and whitespace: non-ASCII characters other
- * than typographic quotes and dashes (homoglyphs, invisibles, compatibility forms), a digit or leet
- * symbol inside a word ("h4ck", "ign0re", "sh!t", "1gnore"), or three single letters in a row
- * ("i g n"). A cheap scan, so ordinary prose skips the normaliser; e-mail addresses, @mentions,
- * phone numbers, "mp3" and "COVID19" do not count, as they are not obfuscation.
+ * than typographic quotes, dashes and spaces (homoglyphs, invisibles, compatibility forms), leet
+ * inside a word ("h4ck", "ign0re", "1gnore"), a leet symbol between letters ("sh!t", "a$$"), or
+ * three single letters in a row ("i g n"). Read from the shared tokens, so ordinary prose costs no
+ * extra pass and skips the normaliser; e-mail addresses, phone numbers, "mp3" and "COVID19" do not
+ * count, as they are not obfuscation.
  */
 export function mayBeObfuscated(text: string): boolean {
+  const t = sharedTokens(text);
+  if (t.unusual) return true;
   let singles = 0;
-  let runLen = 0;
-  // Letters in the current word before a pending leet run, and whether such a run is pending.
-  let lettersBefore = 0;
-  let leetRun = false;
-  let tokenStart = true;
-  let digitLead = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c > 127) {
-      if ((c >= 0x2010 && c <= 0x201f) || c === 0x2026 || c === 0xa0) {
-        lettersBefore = 0; leetRun = false; digitLead = false; tokenStart = true; runLen = 0;
-        continue;
+  for (let k = 0; k < t.count; k++) {
+    const fl = t.flags[k];
+    if ((fl & 1024) !== 0) return true;
+    if ((fl & 16) === 0) {
+      // A run of $ | ! touching a word on each side.
+      if (k > 0 && (t.flags[k - 1] & 16) !== 0 && t.end[k - 1] === t.start[k] && isLeetSymbol(text.charCodeAt(t.start[k]))) {
+        let j = k;
+        while (j + 1 < t.count && (t.flags[j + 1] & 16) === 0 && t.end[j] === t.start[j + 1] && isLeetSymbol(text.charCodeAt(t.start[j + 1]))) j++;
+        if (j + 1 < t.count && (t.flags[j + 1] & 16) !== 0 && t.end[j] === t.start[j + 1]) return true;
       }
-      return true;
+      singles = 0;
+      continue;
     }
-    const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
-    const digit = c >= 48 && c <= 57;
-    // '@' inside an e-mail address or at the start of a mention is not a letter substitute.
-    const leet = digit || c === 36 || c === 124 || c === 33 || (c === 64 && !tokenStart && !emailAhead(text, i));
-    if (letter) {
-      if (leetRun && lettersBefore > 0) return true; // letter, leet, letter
-      if (digitLead && runLen >= 2) return true; // "1gnore": digits then three or more letters
-      runLen++;
-      lettersBefore++;
-      leetRun = false;
-    } else if (leet && (lettersBefore > 0 || tokenStart)) {
-      if (tokenStart && digit) digitLead = true;
-      leetRun = lettersBefore > 0 || leetRun;
-      if (runLen > 0) {
-        if (runLen === 1) singles++;
-        else singles = 0;
-        runLen = 0;
-      }
-    } else {
-      if (runLen === 1) {
-        if (++singles >= 3) return true;
-      } else if (runLen > 1) singles = 0;
-      runLen = 0;
-      lettersBefore = 0;
-      leetRun = false;
-      digitLead = false;
-    }
-    tokenStart = c === 32 || c === 10 || c === 9 || c === 13;
-  }
-  return runLen === 1 && singles >= 2;
-}
-
-/** A '.' before the next space: the '@' belongs to an address or handle, not a word. */
-function emailAhead(text: string, at: number): boolean {
-  for (let i = at + 1; i < text.length && i < at + 64; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) return true;
-    if (c <= 32) return false;
+    const single = t.end[k] - t.start[k] === 1 && (fl & 8) === 0;
+    singles = single ? singles + 1 : 0;
+    if (singles >= 3) return true;
   }
   return false;
+}
+
+function isLeetSymbol(c: number): boolean {
+  return c === 36 || c === 124 || c === 33;
 }
 
 // The same text is usually scored by several classifiers in a row: normalise it once.

@@ -112,8 +112,17 @@ export class Tokens {
   pre3 = new Int32Array(256);
   suf2 = new Int32Array(256);
   suf3 = new Int32Array(256);
-  /** bit0 title, bit1 all upper, bit2 has digit, bit3 all digits, bit4 word, bits5-7 length bucket, bit8 sentence start, bit9 newline before */
+  /**
+   * bit0 title, bit1 all upper, bit2 has digit, bit3 all digits, bit4 word, bits5-7 length bucket,
+   * bit8 sentence start, bit9 newline before, bit10 leet inside the word ("h4ck", "1gnore"; not a
+   * tagger feature, read by the classifiers' normalisation check).
+   */
   flags = new Int32Array(256);
+  /**
+   * The text has a non-ASCII character other than typographic quotes, dashes, the ellipsis and
+   * ordinary spaces: homoglyphs, invisibles or compatibility forms the normaliser may undo.
+   */
+  unusual = false;
   /** GAZ_* bits, filled by annotate(). */
   gaz = new Int32Array(256);
 
@@ -137,6 +146,7 @@ export class Tokens {
   /** Word runs are tokens; every other non-space character is a token of its own. */
   tokenize(text: string): void {
     this.count = 0;
+    this.unusual = false;
     // A huge text must not pin large tables for the life of the process.
     if (this.start.length > 65536 && text.length < 65536) this.reset();
     const n = text.length;
@@ -146,6 +156,7 @@ export class Tokens {
     while (i < n) {
       const c = text.charCodeAt(i);
       const cc = c < 128 ? ASCII_CLASS[c] : classOf(c);
+      if (c >= 128 && !this.unusual && !plainNonAscii(c)) this.unusual = true;
       if (cc === C_SPACE) {
         if (c === 10 || c === 13) {
           newline = true;
@@ -166,12 +177,26 @@ export class Tokens {
       // The prefix hashes are the lower-case hash after two and three characters (same seed).
       let pre2 = SEED, pre3 = SEED;
       const word = cc !== C_OTHER;
+      let leet = false;
       if (word) {
         let ch = c;
         let cls = cc;
+        // Digit after a letter, waiting for a letter after it ("h4ck"); leading digits then three
+        // letters ("1gnore"). "mp3", "COVID19", "2nd" and "10am" are not leet.
+        let letters = 0;
+        let digitAfterLetter = false;
+        let leadLetters = 0;
         for (;;) {
-          if (cls === C_DIGIT) digits++;
-          else if (cls === C_UPPER) upper++;
+          if (cls === C_DIGIT) {
+            digits++;
+            if (letters > 0) digitAfterLetter = true;
+          } else {
+            if (ch >= 128) this.unusual = true;
+            if (digitAfterLetter) leet = true;
+            if (digits > 0 && letters === leadLetters && ++leadLetters >= 3) leet = true;
+            letters++;
+            if (cls === C_UPPER) upper++;
+          }
           if (cls !== lastClass) shape = mix(shape, cls);
           lastClass = cls;
           lower = mix(lower, cls === C_UPPER ? lowerCode(ch) : ch);
@@ -208,6 +233,7 @@ export class Tokens {
       flags |= (len <= 2 ? len : len <= 4 ? 3 : len <= 6 ? 4 : len <= 9 ? 5 : 6) << 5;
       if (sentenceStart) flags |= 256;
       if (newline) flags |= 512;
+      if (leet) flags |= 1024;
       this.start[k] = s;
       this.end[k] = e;
       this.lower[k] = lower;
@@ -234,6 +260,11 @@ function classOf(c: number): number {
   if (isSpace(c)) return C_SPACE;
   if (!isWordChar(c)) return C_OTHER;
   return isDigit(c) ? C_DIGIT : isUpper(c) ? C_UPPER : C_LOWER;
+}
+
+/** Non-ASCII characters the normaliser leaves alone in effect: typographic punctuation and spaces. */
+function plainNonAscii(c: number): boolean {
+  return (c >= 0x2010 && c <= 0x201f) || c === 0x2026 || c === 0xa0 || (c >= 0x2000 && c <= 0x200a) || c === 0x3000;
 }
 
 /** Table lookup for ASCII, which is nearly all of a typical prompt. */
