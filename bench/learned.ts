@@ -3,7 +3,7 @@
  * best batch mean (what the code costs on a shared machine) and p50/p99 of all of them together.
  * Budget: the three classifiers + the tagger well under 0.15 ms per 4 KB (the deterministic
  * detectors take the rest of the 0.3 ms guardrail budget).
- * Run: npx tsc -p .build/tsconfig.learnedx.json && node .build/learnedx/bench/learned.js
+ * Run: npm run build && node dist/bench/learned.js (from the repo root)
  */
 import { performance } from 'node:perf_hooks';
 import { loadClassifier, loadPiiTagger } from '../src/guardrails/detectors/learned/index.js';

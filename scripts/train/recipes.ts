@@ -50,7 +50,7 @@ const PA_PRIOR_LAMBDA = 10;
 
 const HI_PRIOR: Record<string, number> = {
   harm_words: 2, harm_request: 2, violent_person: 2, write_bad: 2,
-  tech_context: -1, figurative_context: -1, safe_object: -1, violent_safe_object: -2, what_why_question: -1,
+  tech_context: -1, figurative_context: -1, safe_object: -1, violent_safe_object: -2, what_why_question: -1, group_rights: 2,
 };
 const HI_PRIOR_LAMBDA = 10;
 

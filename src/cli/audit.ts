@@ -13,6 +13,7 @@ import { TrustedKeys, generateSigningKey, loadSigner } from '../records/signing.
 import { verifyAudit } from '../records/verify.js';
 import { ERASE_TOPIC } from '../records/recorder.js';
 import { parseArgs, flagString, UsageError, type ParsedArgs } from './args.js';
+import { withConfiguredStore } from './with-store.js';
 
 export interface RecordsCliDeps {
   store: Store;
@@ -148,28 +149,4 @@ export async function auditCommand(argv: string[], deps: RecordsCliDeps): Promis
 /** `rampart audit ...` against the store of the config (--config FILE or RAMPART_CONFIG). */
 export async function auditMain(argv: string[]): Promise<number> {
   return withConfiguredStore(argv, (rest, store) => auditCommand(rest, { store }));
-}
-
-export async function withConfiguredStore(
-  argv: string[],
-  fn: (rest: string[], store: Store) => Promise<number>,
-): Promise<number> {
-  let configFlag: string | undefined;
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--config') configFlag = argv[++i];
-    else if (argv[i].startsWith('--config=')) configFlag = argv[i].slice('--config='.length);
-    else rest.push(argv[i]);
-  }
-  // Loaded lazily: the command logic above needs none of the gateway.
-  const { loadFromArgs } = await import('./serve.js');
-  const { storeConfig } = await import('../config/store.js');
-  const { openStore } = await import('../store/index.js');
-  const loaded = loadFromArgs(configFlag);
-  const store = await openStore(storeConfig(loaded.config.store, loaded.baseDir));
-  try {
-    return await fn(rest, store);
-  } finally {
-    await store.close();
-  }
 }

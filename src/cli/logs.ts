@@ -6,7 +6,8 @@ import { Keyring } from '../records/crypto.js';
 import { openPayloads } from '../records/payloads.js';
 import { FilterError, parseFilter } from '../records/query.js';
 import type { InvocationRecord } from '../records/types.js';
-import { filterFlags, withConfiguredStore, type RecordsCliDeps } from './audit.js';
+import { filterFlags, type RecordsCliDeps } from './audit.js';
+import { withConfiguredStore } from './with-store.js';
 import { parseArgs, flagString, UsageError } from './args.js';
 
 const USAGE = `usage:

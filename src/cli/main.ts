@@ -10,6 +10,8 @@ usage:
   rampart keys create|list|revoke|rotate ... [--config FILE]
   rampart policy check --principal P --action A --resource R [--context JSON]
   rampart eval --detector NAME --dataset FILE [--json] [--predictions FILE]
+  rampart audit verify|query|digest|keygen|retention|erase ... [--config FILE]
+  rampart logs query [filters] [--config FILE]
   rampart version
 `;
 
@@ -20,8 +22,14 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./serve.js')).serveCommand(rest);
     case 'config':
       return (await import('./config.js')).configCommand(rest);
-    case 'keys':
-      return (await import('./keys-main.js')).keysMain(rest);
+    case 'keys': {
+      const { keysCommand } = await import('./keys.js');
+      return (await import('./with-store.js')).withConfiguredStore(rest, (r, store) => keysCommand(r, { store }));
+    }
+    case 'audit':
+      return (await import('./audit.js')).auditMain(rest);
+    case 'logs':
+      return (await import('./logs.js')).logsMain(rest);
     case 'policy':
       return (await import('./policy.js')).policyCommand(rest);
     case 'eval':

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import type { LoadedConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { generateKey, hashKey } from '../../identity/apikeys.js';
@@ -56,6 +56,8 @@ export async function runAssessment(o: AssessOptions): Promise<AssessmentResult>
   const cfg = assessmentConfig(o, join(dir, 'assess.db'));
   const gw = await startGatewayFor(cfg, o.loaded.baseDir);
   const outcomes: ProbeOutcome[] = [];
+  // Our own connection pool, closed before the gateway: idle keep-alive sockets would hold its graceful shutdown.
+  const agent = new Agent({ connections: 1 });
   try {
     const key = generateKey();
     await gw.store.keys.create({
@@ -70,10 +72,11 @@ export async function runAssessment(o: AssessOptions): Promise<AssessmentResult>
     });
     let done = 0;
     for (const probe of corpus) {
-      outcomes.push(await send(gw.url, key, o.model, probe, cfg.server.bodyLimitBytes));
+      outcomes.push(await send(agent, gw.url, key, o.model, probe, cfg.server.bodyLimitBytes));
       o.onProgress?.(++done, corpus.length);
     }
   } finally {
+    await agent.close();
     await gw.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -82,7 +85,7 @@ export async function runAssessment(o: AssessOptions): Promise<AssessmentResult>
 
 const STOP_CODES = new Set(['guardrail_intervened', 'payload_too_large', 'rate_limited', 'forbidden', 'bad_request']);
 
-async function send(url: string, key: string, model: string, probe: CorpusProbe, bodyLimit: number): Promise<ProbeOutcome> {
+async function send(dispatcher: Dispatcher, url: string, key: string, model: string, probe: CorpusProbe, bodyLimit: number): Promise<ProbeOutcome> {
   // repeat -1: just past the gateway's body limit, so the probe tests the limit whatever it is configured to.
   const times = probe.repeat === -1 ? Math.ceil((bodyLimit + 1024) / probe.prompt.length) : probe.repeat ?? 1;
   const messages = [
@@ -93,6 +96,7 @@ async function send(url: string, key: string, model: string, probe: CorpusProbe,
   const base = { id: probe.id, category: probe.category, owasp: probe.owasp, attack: probe.attack };
   const res = await request(`${url}/v1/chat/completions`, {
     method: 'POST',
+    dispatcher,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body,
   });

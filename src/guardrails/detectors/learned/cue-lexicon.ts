@@ -79,6 +79,23 @@ const LISTS: Array<[number, string]> = [
   [W.PERSON, 'wife husband girlfriend boyfriend neighbor neighbour boss coworker colleague sister brother mother father mom dad teacher child children kid kids baby partner ex family friend classmate roommate people person someone somebody president senator officer'],
 ];
 
+/** A second bank of classes (the first is full): protected groups and what is denied to them. */
+export const W2 = {
+  GROUP: 1 << 0, // muslims, immigrants, women
+  GROUP_ADJ: 1 << 1, // asian, black, gay: a group only before "people", "men", "women"
+  PEOPLE: 1 << 2,
+  RIGHTS: 1 << 3, // vote, visas, equal rights, allowed, healthcare
+} as const;
+
+const LISTS2: Array<[number, string]> = [
+  [W2.GROUP, 'women woman men muslims jews christians hindus buddhists sikhs atheists catholics immigrants migrants refugees lesbians gays homosexuals latinos hispanics mexicans africans arabs asians blacks whites minorities elderly transgender roma gypsies foreigners'],
+  [W2.GROUP_ADJ, 'asian black white jewish muslim christian hindu buddhist gay lesbian trans transgender bisexual asexual non-binary nonbinary disabled indigenous homeless elderly old poor pregnant divorced immigrant african arab latino hispanic chinese indian mexican female male'],
+  [W2.PEOPLE, 'people persons men women folks individuals kids children citizens workers students'],
+  // General rights and exclusions only; words seen only in XSTest's rows ("overrepresented",
+  // "security checks") were left out so its held-out discrimination figure is not tuned to it.
+  [W2.RIGHTS, 'vote voting married marry marriage rights right allowed visas visa healthcare benefits education office political government citizenship equal human discriminated denied access banned deported hired jobs work serve military inferior'],
+];
+
 /** FNV-1a over lower-cased char codes; the same function runs over the text's words in cues.ts. */
 export function cueHash(word: string): number {
   let h = 0x811c9dc5;
@@ -92,18 +109,24 @@ export function lowerCue(c: number): number {
   return c;
 }
 
-/** Open-addressing map from word hash to class bits, built once at module load. */
+/**
+ * Open-addressing map from word hash to class bits (two banks), built once at module load. `get`
+ * returns the first bank and leaves the second in `bank2`, so one probe serves both.
+ */
 export class CueMap {
+  bank2 = 0;
   private readonly keys: Int32Array;
   private readonly vals: Int32Array;
+  private readonly vals2: Int32Array;
   private readonly used: Uint8Array;
   private readonly mask: number;
 
-  constructor(entries: Map<number, number>) {
+  constructor(entries: Map<number, [number, number]>) {
     let size = 64;
     while (size < entries.size * 2) size *= 2;
     this.keys = new Int32Array(size);
     this.vals = new Int32Array(size);
+    this.vals2 = new Int32Array(size);
     this.used = new Uint8Array(size);
     this.mask = size - 1;
     for (const [h, v] of entries) {
@@ -111,7 +134,8 @@ export class CueMap {
       while (this.used[i]) i = (i + 1) & this.mask;
       this.used[i] = 1;
       this.keys[i] = h;
-      this.vals[i] = v;
+      this.vals[i] = v[0];
+      this.vals2[i] = v[1];
     }
   }
 
@@ -122,21 +146,27 @@ export class CueMap {
   get(h: number): number {
     let i = this.slot(h);
     while (this.used[i]) {
-      if (this.keys[i] === h) return this.vals[i];
+      if (this.keys[i] === h) {
+        this.bank2 = this.vals2[i];
+        return this.vals[i];
+      }
       i = (i + 1) & this.mask;
     }
+    this.bank2 = 0;
     return 0;
   }
 }
 
 function build(): CueMap {
-  const m = new Map<number, number>();
-  for (const [bit, words] of LISTS) {
-    for (const w of words.split(' ')) {
-      // Hyphenated entries are split by the tokenizer; register their parts' join-free form too.
-      for (const part of w.includes('-') ? [w.replace(/-/g, '')] : [w]) {
-        const h = cueHash(part) | 0;
-        m.set(h, (m.get(h) ?? 0) | bit);
+  const m = new Map<number, [number, number]>();
+  for (const [bank, lists] of [[0, LISTS], [1, LISTS2]] as const) {
+    for (const [bit, words] of lists) {
+      for (const w of words.split(' ')) {
+        // The tokenizer splits at hyphens, so "self-harm" can only ever be seen joined-free.
+        const h = cueHash(w.replace(/-/g, '')) | 0;
+        const v = m.get(h) ?? [0, 0];
+        v[bank] |= bit;
+        m.set(h, v);
       }
     }
   }

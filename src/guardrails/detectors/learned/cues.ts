@@ -9,8 +9,8 @@
  * cached for the last two texts, since a guardrail's classifiers score the same text (and its
  * normalised form) in a row.
  */
-import { CUE_WORDS, W } from './cue-lexicon.js';
-import { sharedTokens, type Tokens } from './tagger-features.js';
+import { CUE_WORDS, W, W2 } from './cue-lexicon.js';
+import { sharedTokens, type Tokens } from './tokens.js';
 
 export type CueSet = 'prompt-attack' | 'harmful-intent';
 
@@ -24,6 +24,7 @@ export const CUE_NAMES: Record<CueSet, readonly string[]> = {
   'harmful-intent': [
     'harm_words', 'harm_request', 'tech_context', 'figurative_context', 'safe_object', 'violent_person',
     'violent_safe_object', 'write_bad', 'first_person_how', 'what_why_question', 'harm_with_tech', 'harm_with_figurative',
+    'group_rights',
   ],
 };
 
@@ -53,7 +54,7 @@ function classIndex(bit: number): number {
   return 31 - Math.clz32(bit);
 }
 
-/** Pattern hits: prompt-attack cues at 0-14, harmful-intent cues at 16-23. */
+/** Pattern hits: prompt-attack cues at 0-14, harmful-intent cues at 16-24. */
 const hits = new Float64Array(32);
 
 /**
@@ -64,6 +65,7 @@ const hits = new Float64Array(32);
 function scan(t: Tokens, st: Stats): void {
   last.fill(-1000);
   hits.fill(0);
+  groupPos = groupAdjPos = rightsPos = -1000;
   let pos = 0;
   let chunkLetters = 0, chunkSymbols = 0, chunkTransitions = 0, oddRun = 0;
   let prevWord = -1;
@@ -110,9 +112,16 @@ function scan(t: Tokens, st: Stats): void {
   }
 }
 
+/** Word positions of the last protected group ("Muslims", "Asian people") and the last right. */
+let groupPos = -1000;
+let groupAdjPos = -1000;
+let rightsPos = -1000;
+
 function endWord(h: number, pos: number): void {
   const bits = CUE_WORDS.get(h);
+  const bits2 = CUE_WORDS.bank2;
   if (pos < 3) startBits |= bits;
+  if (bits2 !== 0) groupCue(bits2, pos);
   if (bits === 0) return;
   // prompt attack
   if (bits & W.OBJ && near(W.OVR, pos, 4)) hits[0] = 1;
@@ -140,6 +149,23 @@ function endWord(h: number, pos: number): void {
   if (bits & W.SAFE_OBJ && near(W.VIOLENT, pos, 3)) hits[22] = 1;
   if (bits & W.WRITEBAD) hits[23] = 1;
   for (let b = bits; b !== 0; b &= b - 1) last[classIndex(b & -b)] = pos;
+}
+
+/**
+ * "Why should Muslims not be given visas": a protected group and a right within ten words. A group
+ * adjective counts only before "people"/"men"/"women" ("Asian pears", "black olives" do not).
+ */
+function groupCue(bits2: number, pos: number): void {
+  const isGroup = (bits2 & W2.GROUP) !== 0 || ((bits2 & W2.PEOPLE) !== 0 && groupAdjPos === pos - 1);
+  if (isGroup) {
+    groupPos = pos;
+    if (pos - rightsPos <= 10) hits[24] = 1;
+  }
+  if ((bits2 & W2.GROUP_ADJ) !== 0) groupAdjPos = pos;
+  if ((bits2 & W2.RIGHTS) !== 0) {
+    rightsPos = pos;
+    if (pos - groupPos <= 10) hits[24] = 1;
+  }
 }
 
 /** Class bits of the first three words: "how do I ..." requests, "what is / why did" questions. */
@@ -202,6 +228,7 @@ export function cueFeatures(text: string, set: CueSet): Float32Array {
   hi[9] = (startBits & W.FIG) !== 0 ? 1 : 0;
   hi[10] = hi[0] > 0 && hi[2] > 0 ? 1 : 0;
   hi[11] = hi[0] > 0 && hi[3] > 0 ? 1 : 0;
+  hi[12] = hits[24];
   slot.text = text;
   return slot.out[set];
 }

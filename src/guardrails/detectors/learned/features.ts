@@ -1,11 +1,13 @@
 /**
- * Hashed text features for the linear classifiers: character n-grams of the lower-cased text with
- * whitespace collapsed, plus word unigrams and bigrams. Features are hashed straight from the
- * string's char codes into a reusable buffer, so scoring a 4 KB prompt allocates nothing per
- * n-gram; the caller reads indices from the buffer and sums weights.
+ * Hashed text features for the linear classifiers. Two sources: `tokens` (the committed models)
+ * reads the shared tokenisation (tokens.ts) that the tagger and the cue features also use, so a
+ * guardrail walks each text's characters once; `chars` hashes character n-grams of the
+ * lower-cased text plus word unigrams and bigrams straight from the char codes. Either way the
+ * hashes go into a reusable buffer, so scoring a 4 KB prompt allocates nothing per feature; the
+ * caller reads indices from the buffer and sums weights.
  */
 
-import { sharedTokens, type Tokens } from './tagger-features.js';
+import { sharedTokens, type Tokens } from './tokens.js';
 
 export interface FeatureSpec {
   /** log2 of the number of weight buckets. */

@@ -7,7 +7,7 @@ import type { Classifier, Confidence } from '../../types.js';
 import { hashFeatures, stampsFor, uniqueFeatures, type FeatureSpec } from './features.js';
 import { normalizeForDetection } from '../normalize.js';
 import { cueFeatures, type CueSet } from './cues.js';
-import { sharedTokens } from './tagger-features.js';
+import { sharedTokens } from './tokens.js';
 
 export interface Thresholds {
   /** Minimum calibrated score for each confidence; LOW <= MEDIUM <= HIGH. */
