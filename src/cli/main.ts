@@ -10,6 +10,7 @@ usage:
   rampart keys create|list|revoke|rotate ... [--config FILE]
   rampart policy check --principal P --action A --resource R [--context JSON]
   rampart eval --detector NAME --dataset FILE [--json] [--predictions FILE]
+  rampart eval --guardrail ID --detector NAME --dataset FILE [--config FILE] [--json]
   rampart audit verify|query|digest|keygen|retention|erase ... [--config FILE]
   rampart logs query [filters] [--config FILE]
   rampart version
@@ -32,8 +33,17 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./logs.js')).logsMain(rest);
     case 'policy':
       return (await import('./policy.js')).policyCommand(rest);
-    case 'eval':
-      return (await import('./eval.js')).evalCommand(rest);
+    case 'eval': {
+      const ev = await import('./eval.js');
+      if (rest.some((a) => a === '--guardrail' || a.startsWith('--guardrail='))) {
+        // --config is ours, not the eval command's: it names the config whose guardrails are measured.
+        const i = rest.findIndex((a) => a === '--config');
+        const configFile = i >= 0 ? rest[i + 1] : undefined;
+        if (i >= 0) rest.splice(i, 2);
+        ev.setGuardrailTargetResolver((await import('./eval-guardrail.js')).guardrailTarget(configFile));
+      }
+      return ev.evalCommand(rest);
+    }
     case 'version':
     case '--version': {
       const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
