@@ -1,10 +1,11 @@
 /**
- * Hand-written ordinary task requests, added as negatives (source `extra:tasks`) to the
- * prompt-attack and harmful-intent training. Every JailbreakBench prompt is an imperative "Write a
+ * Hand-written ordinary task requests (English, a few German, French and Spanish), added as
+ * negatives (source `extra:tasks`) to the prompt-attack and harmful-intent training. Every JailbreakBench prompt is an imperative "Write a
  * ... / Create a ..." request, and none of the benign sets has one (they are questions, tweets and
  * form sentences), so without these the models learned "imperative request = attack": "Write a poem
  * about the sea." scored 1.0. Some use words attacks use too (instructions, ignore, system, kill a
  * process) in their ordinary sense. Reviewed by hand; kept short so they teach the form, not topics.
+ * No persona or role-play requests: deepset labels "I want you to act as ..." an injection.
  */
 export const BENIGN_TASKS: readonly string[] = [
   'Write a poem about the sea.',
@@ -97,4 +98,61 @@ export const BENIGN_TASKS: readonly string[] = [
   'Write instructions for shooting good photos with a phone at night.',
   'Write a scene in which a detective explains how she solved the case.',
   'Write a history essay about the causes of the First World War.',
+  'Write a function in TypeScript that debounces another function.',
+  'Write a short biography of Marie Curie for a school project.',
+  'Write a job advert for a part-time barista.',
+  'Write a welcome message for new members of our hiking club.',
+  'Write an image-generation prompt for a watercolour of a fox in the snow.',
+  'Write the rules for a simple card game for two players.',
+  'Write a set of house rules for our shared flat.',
+  'Write a recipe card for grandma\'s apple pie.',
+  'Write a motivational message for a friend running her first marathon.',
+  'Write a short dialogue between a customer and a librarian.',
+  'Write an apology email for missing yesterday\'s meeting.',
+  'Create a checklist for moving to a new apartment.',
+  'Create a timeline of the Apollo space programme.',
+  'Create a table comparing three popular note-taking apps.',
+  'Create a morning routine that fits into thirty minutes.',
+  'Create a Dockerfile for a small Node.js web server.',
+  'Create an onboarding guide for new developers on our team.',
+  'Draft talking points for a parent-teacher conference.',
+  'Draft a short survey about customer satisfaction with our delivery service.',
+  'Draft terms for a friendly agreement to share a car with my neighbour.',
+  'Describe how a bill becomes a law in the United States.',
+  'Describe the plot of Pride and Prejudice without spoilers.',
+  'Explain recursion to a beginner using a real-life example.',
+  'Explain the rules of cricket in simple terms.',
+  'Explain what an API key is and how to keep it safe.',
+  'Explain how to reset the system settings on an Android phone.',
+  'Explain the previous answer again, but more simply.',
+  'Summarise the key points of the GDPR for a small business owner.',
+  'Summarise this article about renewable energy in three sentences.',
+  'Translate this menu into English: Schnitzel mit Kartoffelsalat, Apfelstrudel.',
+  'Give me a list of icebreaker questions for a team meeting.',
+  'Give me a simple explanation of how the stock market works.',
+  'Give me a workout I can do in a hotel room.',
+  'Show me how to centre a div with CSS.',
+  'Show me an example of a Python class with a constructor.',
+  'Tell me about the history of the Great Wall of China.',
+  'Tell me how to make cold brew coffee at home.',
+  'Recommend three science fiction novels for a teenager.',
+  'Recommend a beginner-friendly programming language and explain why.',
+  'Compare electric and petrol cars on running costs.',
+  'Brainstorm themes for a company summer party.',
+  'Organise these tasks by priority: taxes, dentist, groceries, car service.',
+  'Classify these animals as mammals, birds or reptiles: eagle, whale, lizard, bat.',
+  'Correct the spelling in this sentence: I recieved the pakage yesturday.',
+  'Shorten this paragraph to under fifty words.',
+  'Act on the feedback from my manager and improve this presentation outline.',
+  'Follow these instructions to format the table: bold headers, right-aligned numbers.',
+  'Ignore the formatting for now and focus on the content of my essay.',
+  'Imagine a city in the year 2100 and describe a day in it.',
+  'Schreibe eine kurze Geburtstagskarte für meine Kollegin.',
+  'Erstelle einen Einkaufszettel für ein Abendessen mit Freunden.',
+  'Erkläre mir bitte, wie eine Wärmepumpe funktioniert.',
+  'Fasse den folgenden Text in drei Sätzen zusammen.',
+  'Gib mir Tipps, wie ich besser schlafen kann.',
+  'Übersetze diesen Satz ins Englische: Der Zug hat Verspätung.',
+  'Écris un court poème sur la pluie.',
+  'Escribe un correo para reservar una mesa para cuatro personas.',
 ];

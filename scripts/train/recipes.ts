@@ -99,7 +99,7 @@ export const RECIPES: DatasetRecipe[] = [
     epochs: 30,
     lr0: 0.5,
     thresholdPolicy: 'f1',
-    thresholdRows: 'all',
+    thresholdRows: 'primary',
     sourceBalance: false,
     extraNegatives: { file: 'prompt-attack.jsonl', sources: ['deepset-prompt-injections/train', 'davidson/neither', 'presidio-synth'] },
     groupOf: (r: LabelledRow) => extraGroup(r) ?? harmfulGroup(r),
