@@ -25,7 +25,13 @@ import { createDetectorKit } from './guardrails/detectors/kit.js';
 import { loadClassifier, loadPiiTagger } from './guardrails/detectors/learned/index.js';
 import { RampartError } from './errors.js';
 import { createAdminRouter, coreAdminRoutes, startAdminListener } from './server/admin/index.js';
-import { EmergencySwitch, withEmergencySwitch } from './identity/emergency.js';
+import { EmergencySwitch } from './identity/emergency.js';
+import { GovernanceState, createPostureCheck, governModel } from './governance/enforce.js';
+import { compileBaselines } from './governance/baselines.js';
+import { allowedDeployments } from './governance/residency.js';
+import { governanceRoutes as catalogRoutes } from './governance/routes.js';
+import { auditVia } from './governance/audit.js';
+import type { AuthorizeStage } from './pipeline/stages.js';
 import { GuardrailRegistry, MemoryGuardrailRepository } from './guardrails/registry.js';
 import { loadMasterKey } from './identity/sigv4-keys.js';
 import type { RequestContext } from './pipeline/context.js';
@@ -93,6 +99,11 @@ const selected = new WeakMap<RequestContext, CompiledGuardrail[]>();
  * client asked for (`x-rampart-guardrail: id[:version]`). Unknown references fail the request.
  */
 export function guardrailsOf(ctx: RequestContext): CompiledGuardrail[] {
+  return guardrailsFor(ctx, undefined);
+}
+
+/** As guardrailsOf, plus the guardrails the application registry attaches to the caller's application. */
+export function guardrailsFor(ctx: RequestContext, appGuardrails: readonly string[] | undefined): CompiledGuardrail[] {
   const hit = selected.get(ctx);
   if (hit) return hit;
   const set = ctx.runtime.guardrails;
@@ -100,7 +111,8 @@ export function guardrailsOf(ctx: RequestContext): CompiledGuardrail[] {
   let requested: GuardrailRef | undefined;
   if (typeof header === 'string') requested = parseGuardrailRef(header);
   else if (ctx.chat?.guardrail) requested = parseGuardrailRef(`${ctx.chat.guardrail.id}${ctx.chat.guardrail.version ? `:${ctx.chat.guardrail.version}` : ''}`, 'guardrailConfig');
-  const out = selectGuardrails({ attached: set.attachedFor(ctx.principal), requested }).map((r) => {
+  const attached = appGuardrails ? [...set.attachedFor(ctx.principal), ...appGuardrails] : set.attachedFor(ctx.principal);
+  const out = selectGuardrails({ attached, requested }).map((r) => {
     const g = set.get(r);
     if (!g) throw new RampartError('bad_request', { message: `Unknown guardrail '${r.id}' version '${r.version}'.`, param: requested && r.id === requested.id ? 'guardrail' : undefined });
     return g;
@@ -125,16 +137,40 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const metrics = new Metrics();
   registerRecorderMetrics(metrics.registry, recorder);
   const route = createRouteStage({ routing: (ctx) => ctx.runtime.config.routing, hooks: metrics.routerHooks });
-  const guard = createGuardStages({ resolve: (ctx) => guardrailsOf(ctx) });
+  const guard = createGuardStages({ resolve: (ctx) => appGuardrailsOf(ctx) });
+  /** Operator attachments plus the guardrails the application registry lists for the caller's application. */
+  function appGuardrailsOf(ctx: RequestContext): CompiledGuardrail[] {
+    const app = ctx.principal?.application;
+    return guardrailsFor(ctx, app ? governance.snapshot().apps.get(app)?.guardrails : undefined);
+  }
   const emergency = new EmergencySwitch({ store, onError: (m, err) => logger.error({ err }, m) });
   await emergency.start();
+  const governance = await GovernanceState.open(store, (err) => logger.error({ err }, 'governance refresh failed'));
+  const baselines = compileBaselines(config.governance.baselines);
+  const posture = createPostureCheck({ state: governance, rules: baselines, unregistered: config.governance.unregisteredApplications });
+  const cedar = authz.stage({
+    guardrailsFor: (ctx) => appGuardrailsOf(ctx).map((g) => g.id),
+    guardrailIdOf: (ctx) => guardrailOf.get(ctx),
+    govern: (m) => governModel(governance.snapshot(), m),
+  });
+  /**
+   * The authorize slot: Cedar on the governed model, then the emergency switch, the application's
+   * posture (block-mode baselines) and its data residency (deployments outside its regions are
+   * dropped, fallbacks included).
+   */
+  const authorize: AuthorizeStage = {
+    name: 'authorize',
+    run(ctx) {
+      cedar.run(ctx);
+      emergency.check(ctx);
+      posture(ctx);
+      const app = ctx.principal?.application ? governance.snapshot().apps.get(ctx.principal.application) : undefined;
+      if (app?.allowedRegions && ctx.model) ctx.model = { ...ctx.model, deployments: allowedDeployments(app, ctx.model) };
+    },
+  };
   const stages: Stages = {
     authenticate: identity.stage,
-    // The emergency switch is checked right after authorization (the model is resolved by then).
-    authorize: withEmergencySwitch(authz.stage({
-      guardrailsFor: (ctx) => guardrailsOf(ctx).map((g) => g.id),
-      guardrailIdOf: (ctx) => guardrailOf.get(ctx),
-    }), emergency),
+    authorize,
     guardInput: guard.guardInput,
     guardOutput: guard.guardOutput,
     limit: createLimitStage({
@@ -171,7 +207,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       guardrails: { registry: new GuardrailRegistry(repository, deps.kit), repository },
       trustedKeys,
       eraseSubject: (subject, by) => recorder.eraseSubject(subject, by),
-    }),
+    }).concat(catalogRoutes({
+      store,
+      audit: auditVia((e) => recorder.audit(e)),
+      runtime: () => holder.current,
+      approvers: config.governance.approvers,
+      rules: baselines,
+    })),
   });
 
   let closing = false;
@@ -258,6 +300,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       reloader?.close();
       await Promise.all([listener.close(holder.current.config.server.shutdownGraceMs), adminListener?.close(holder.current.config.server.shutdownGraceMs)]);
       emergency.close();
+      governance.close();
       await recorder.close();
       await identity.close();
       authz.close();

@@ -21,6 +21,8 @@ export interface AuthorizeStageOptions {
   guardrailsFor?: (ctx: RequestContext) => readonly string[];
   /** The guardrail an ApplyGuardrail request names. */
   guardrailIdOf?: (ctx: RequestContext) => string | undefined;
+  /** The model as governance has it now (catalog stage, tier...), applied before Cedar sees it. */
+  govern?: (model: CompiledModel) => CompiledModel;
 }
 
 export function createAuthorizeStage(opts: AuthorizeStageOptions): AuthorizeStage {
@@ -47,8 +49,8 @@ export function createAuthorizeStage(opts: AuthorizeStageOptions): AuthorizeStag
           if (typeof name !== 'string' || name.length === 0) throw new RampartError('bad_request', { message: 'No model named.', param: 'model' });
           const model = (opts.models ? opts.models() : ctx.runtime.models).get(name);
           if (!model) throw new RampartError('model_not_found', { message: 'No such model.', param: 'model' });
-          ctx.model = model;
-          resource = { type: 'Model', model };
+          ctx.model = opts.govern ? opts.govern(model) : model;
+          resource = { type: 'Model', model: ctx.model };
         }
       }
       const decision = authorizer().decide(principal, ctx.action, resource, {

@@ -13,6 +13,9 @@ usage:
   rampart eval --guardrail ID --detector NAME --dataset FILE [--config FILE] [--json]
   rampart audit verify|query|digest|keygen|retention|erase ... [--config FILE]
   rampart logs query [filters] [--config FILE]
+  rampart report compliance --from DATE --to DATE --format html|json|md [--out FILE]
+  rampart assess --app ID | --model ID [--corpus FILE]
+  rampart governance models|apps|approvals ...
   rampart version
 `;
 
@@ -29,6 +32,12 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'audit':
       return (await import('./audit.js')).auditMain(rest);
+    case 'report':
+      return (await import('./report.js')).reportMain(rest);
+    case 'assess':
+      return (await import('./assess.js')).assessMain(rest);
+    case 'governance':
+      return (await import('./governance.js')).governanceMain(rest);
     case 'logs':
       return (await import('./logs.js')).logsMain(rest);
     case 'policy':

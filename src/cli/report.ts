@@ -46,10 +46,9 @@ export async function reportCommand(argv: string[], deps: GovernanceCliDeps): Pr
   const bar = progressBar(deps.tty);
   const runtime = await compileRuntime(deps.loaded);
   try {
-    const raw = (deps.loaded.config as { governance?: { baselines?: unknown } }).governance?.baselines;
     const report = await gatherReport({
       store: deps.store, from, to, runtime,
-      rules: compileBaselines((raw ?? {}) as Parameters<typeof compileBaselines>[0]),
+      rules: compileBaselines(deps.loaded.config.governance.baselines),
       trusted: keyPaths.length ? TrustedKeys.load(keyPaths) : undefined,
       onProgress: (f, label) => bar.update(f, label),
       now: () => now,

@@ -1,10 +1,11 @@
 import type { Store } from '../store/types.js';
+import type { LoadedConfig } from '../config/load.js';
 
 /**
  * Runs a command against the store of the config (--config FILE, RAMPART_CONFIG, or the embedded
  * defaults' SQLite file), with `--config` taken out of the arguments the command sees.
  */
-export async function withConfiguredStore(argv: string[], fn: (rest: string[], store: Store) => Promise<number>): Promise<number> {
+export async function withConfiguredStore(argv: string[], fn: (rest: string[], store: Store, loaded: LoadedConfig) => Promise<number>): Promise<number> {
   let configFlag: string | undefined;
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -19,7 +20,7 @@ export async function withConfiguredStore(argv: string[], fn: (rest: string[], s
   const loaded = loadFromArgs(configFlag);
   const store = await openStore(storeConfig(loaded.config.store, loaded.baseDir));
   try {
-    return await fn(rest, store);
+    return await fn(rest, store, loaded);
   } finally {
     await store.close();
   }

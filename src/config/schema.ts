@@ -4,6 +4,7 @@ import { AuthzConfigSchema } from '../authz/config.js';
 import { LimitsSchema } from '../limits/schema.js';
 import { RoutingSchema } from '../routing/schema.js';
 import { GuardrailsConfigSchema } from '../guardrails/config.js';
+import { GovernanceConfigSchema } from '../governance/config.js';
 import { RecordsConfigSchema } from '../records/config.js';
 import { AdminListenerSchema } from '../server/admin/config.js';
 
@@ -174,6 +175,8 @@ export const ConfigSchema = z
       .default({ enabled: true, allowedNetworks: ['127.0.0.0/8', '::1/128'] }),
     providers: z.array(ProviderSchema).default([]),
     models: z.array(ModelSchema).default([]),
+    /** Model approvals, baseline rules (docs/governance.md). */
+    governance: GovernanceConfigSchema.default(GovernanceConfigSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { builtinDefault } from '../guardrails/config.js';
 import { parseGuardrailDefinition } from '../guardrails/schema.js';
 import { applicableRules, compileBaselines, BASELINE_RULES } from './baselines.js';
 import { evaluatePosture, type ModelFacts, type PostureGuardrail } from './posture.js';
 import { ApplicationSchema, DATA_CLASSES, EXPOSURES, SCOPES, type Application, type DataClass } from './types.js';
-import { appInput } from './testing.js';
+import { appInput, FULL_GUARDRAIL } from './testing.js';
 
 const rank = (c: DataClass) => DATA_CLASSES.indexOf(c);
-const fullGuardrail: PostureGuardrail = { id: 'rampart-default', mode: 'enforce', definition: parseGuardrailDefinition(builtinDefault()) };
+const fullGuardrail: PostureGuardrail = { id: 'full', mode: 'enforce', definition: parseGuardrailDefinition(FULL_GUARDRAIL) };
 const cleared: ReadonlyMap<string, ModelFacts> = new Map([
   ['gpt-4o', { name: 'gpt-4o', dataClassifications: [...DATA_CLASSES], fineTuned: false }],
 ]);

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { CONTENT_FILTER_TYPES } from '../guardrails/schema.js';
-import { DataClassSchema } from '../config/schema.js';
-import { classRank, CRITICALITIES, EXPOSURES, LOGGING_MODES, type Application } from './types.js';
+import { classRank, CRITICALITIES, DATA_CLASSES, EXPOSURES, LOGGING_MODES } from './constants.js';
+import type { Application } from './types.js';
 
 const strength = z.enum(['LOW', 'MEDIUM', 'HIGH']);
 
@@ -47,7 +47,7 @@ export const BaselineRuleSchema = z
       .object({
         minScope: z.number().int().min(1).max(5).optional(),
         exposure: z.enum(EXPOSURES).optional(),
-        minClassification: DataClassSchema.optional(),
+        minClassification: z.enum(DATA_CLASSES).optional(),
         criticality: z.array(z.enum(CRITICALITIES)).min(1).optional(),
       })
       .strict(),
@@ -71,12 +71,13 @@ export const BASELINE_RULES: BaselineRule[] = [
   {
     id: 'consumer-output-filters',
     title: 'Consumer-facing: output content filters',
-    rationale: 'Answers reach the public: harmful or insulting output is filtered before it leaves (LLM05 improper output handling).',
+    rationale: 'Answers reach the public: hateful or insulting output is filtered before it leaves (LLM05 improper output handling). ' +
+      'LOW is the floor: the guidance asks for the filter, and the shipped default tunes output strength for precision.',
     mode: 'block',
     when: { exposure: 'consumer-facing' },
     require: [
-      { kind: 'contentFilter', type: 'HATE', direction: 'output', minStrength: 'MEDIUM' },
-      { kind: 'contentFilter', type: 'INSULTS', direction: 'output', minStrength: 'MEDIUM' },
+      { kind: 'contentFilter', type: 'HATE', direction: 'output', minStrength: 'LOW' },
+      { kind: 'contentFilter', type: 'INSULTS', direction: 'output', minStrength: 'LOW' },
     ],
     owasp: ['LLM05'],
   },

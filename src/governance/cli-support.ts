@@ -4,6 +4,7 @@ import type { Runtime } from '../config/runtime.js';
 import type { Store } from '../store/types.js';
 import { appendAdminEvent } from '../records/retention.js';
 import { auditVia, type AuditFn } from './audit.js';
+import { withConfiguredStore } from '../cli/with-store.js';
 
 export interface GovernanceCliDeps {
   store: Store;
@@ -16,24 +17,8 @@ export interface GovernanceCliDeps {
 }
 
 /** Opens the store of --config (or RAMPART_CONFIG, or the embedded defaults) around fn. */
-export async function withGovernance(argv: string[], fn: (rest: string[], deps: GovernanceCliDeps) => Promise<number>): Promise<number> {
-  let configFlag: string | undefined;
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--config') configFlag = argv[++i];
-    else if (argv[i].startsWith('--config=')) configFlag = argv[i].slice('--config='.length);
-    else rest.push(argv[i]);
-  }
-  const { loadFromArgs } = await import('../cli/serve.js');
-  const { storeConfig } = await import('../config/store.js');
-  const { openStore } = await import('../store/index.js');
-  const loaded = loadFromArgs(configFlag);
-  const store = await openStore(storeConfig(loaded.config.store, loaded.baseDir));
-  try {
-    return await fn(rest, { store, loaded });
-  } finally {
-    await store.close();
-  }
+export function withGovernance(argv: string[], fn: (rest: string[], deps: GovernanceCliDeps) => Promise<number>): Promise<number> {
+  return withConfiguredStore(argv, (rest, store, loaded) => fn(rest, { store, loaded }));
 }
 
 /** The compiled config (guardrails with the real detectors), for posture and the OWASP map. */

@@ -9,7 +9,7 @@ import type { Store } from '../store/types.js';
 import { Applications } from './applications.js';
 import { Catalog } from './catalog.js';
 import { compileBaselines } from './baselines.js';
-import { createPostureCheck, GovernanceState, postureOf } from './enforce.js';
+import { createPostureCheck, governModel, GovernanceState, postureOf } from './enforce.js';
 import { allowedDeployments, applyCatalog } from './residency.js';
 import { appInput, memoryAudit, tempStore } from './testing.js';
 
@@ -120,5 +120,16 @@ describe('posture on the request path', () => {
     assert.equal(m.deployments[0].region, 'us-east-1', 'a deployment keeps its own region');
     assert.equal(out.get('chat'), guarded.models.get('chat'), 'models not in the catalog are unchanged');
     assert.equal(guarded.models.get('us-only')!.stage, 'approved', 'the input map is not modified');
+  });
+
+  it('governModel applies the current catalog to one model, cached per snapshot', async () => {
+    const catalog = new Catalog({ store: store.governance, audit: memoryAudit().audit });
+    await catalog.register(actor, { name: 'us-only', stage: 'retired', tier: 'general' });
+    await state.refresh();
+    const snap = state.snapshot();
+    const m = governModel(snap, guarded.models.get('us-only')!);
+    assert.equal(m.stage, 'retired', 'a retired model reaches no one (Cedar forbids retired models)');
+    assert.equal(governModel(snap, guarded.models.get('us-only')!), m);
+    assert.equal(governModel(snap, guarded.models.get('chat')!).stage, 'approved');
   });
 });

@@ -163,3 +163,20 @@ function checkModel(app: Application, compiled: GovernedModel, snap: GovernanceS
     });
   }
 }
+
+const governed = new WeakMap<GovernanceSnapshot, WeakMap<GovernedModel, GovernedModel>>();
+
+/**
+ * The model as the catalog governs it right now (stage, tier, classifications...), for the authorize step's model
+ * lookup: `ctx.model = governModel(state.snapshot(), compiled)` before Cedar sees it. Catalog changes take effect on
+ * the next request without recompiling the runtime; results are cached per (snapshot, compiled model).
+ */
+export function governModel(snap: GovernanceSnapshot, model: GovernedModel): GovernedModel {
+  const entry = snap.catalog.get(model.name);
+  if (!entry) return model;
+  let bySnap = governed.get(snap);
+  if (!bySnap) governed.set(snap, (bySnap = new WeakMap()));
+  let g = bySnap.get(model);
+  if (!g) bySnap.set(model, (g = applyCatalog(new Map([[model.name, model]]), [entry]).get(model.name)!));
+  return g;
+}

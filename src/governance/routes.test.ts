@@ -22,10 +22,8 @@ import { auditVia } from './audit.js';
 import { governanceRoutes } from './routes.js';
 import { appInput } from './testing.js';
 
+// The approvers' ApproveModel permit ships in policies/roles/governance.cedar; the deployment adds proposers.
 const APPROVERS_POLICY = `
-@id("governance-approvers")
-permit (principal, action == Action::"ApproveModel", resource is Model)
-when { principal in Role::"legal" || principal in Role::"procurement" || principal in Role::"security" };
 @id("ml-engineers-propose")
 permit (principal in Role::"ml-engineer", action == Action::"ManageModels", resource is Model);
 `;

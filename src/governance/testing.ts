@@ -6,6 +6,26 @@ import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import type { AuditFn, GovernanceEvent } from './audit.js';
 import type { ApplicationInput } from './types.js';
+import type { GuardrailDefinitionInput } from '../guardrails/schema.js';
+
+/**
+ * A guardrail with every control the shipped baselines can ask for, defined here rather than taken from the built-in
+ * default so these tests do not change when the default is re-tuned.
+ */
+export const FULL_GUARDRAIL: GuardrailDefinitionInput = {
+  name: 'full',
+  blockedInputMessaging: 'Blocked by policy.',
+  blockedOutputsMessaging: 'Blocked by policy.',
+  contentPolicyConfig: {
+    filtersConfig: [
+      { type: 'PROMPT_ATTACK', inputStrength: 'HIGH', outputStrength: 'NONE' },
+      { type: 'HATE', inputStrength: 'MEDIUM', outputStrength: 'MEDIUM' },
+      { type: 'INSULTS', inputStrength: 'MEDIUM', outputStrength: 'MEDIUM' },
+    ],
+  },
+  sensitiveInformationPolicyConfig: { piiEntitiesConfig: [{ type: 'US_SOCIAL_SECURITY_NUMBER', action: 'ANONYMIZE' }, { type: 'EMAIL', action: 'ANONYMIZE' }] },
+  rampart: { secrets: { action: 'BLOCK', enabled: true }, invisibleText: { action: 'BLOCK', enabled: true }, outputHandling: { allowedLinkDomains: [], blockHtml: false } },
+} as GuardrailDefinitionInput;
 
 export async function tempStore(): Promise<{ store: Store; dir: string; cleanup: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'rampart-gov-'));

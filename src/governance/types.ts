@@ -5,16 +5,15 @@
  */
 import { z } from 'zod';
 import { RampartError } from '../errors.js';
+import { CRITICALITIES, EXPOSURES, LOGGING_MODES } from './constants.js';
 import { CostClassSchema, DataClassSchema, StageSchema, TierSchema, type DataClass, type Stage } from '../config/schema.js';
 
 export const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, digits, and . _ : - only (max 128)');
 const regionSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'a region such as us-east-1 or eu-west-3');
 const text = (max: number) => z.string().min(1).max(max);
 
-/** Ascending sensitivity: a higher index is more sensitive. */
-export const DATA_CLASSES: readonly DataClass[] = ['public', 'internal', 'confidential', 'restricted'];
-export const classRank = (c: DataClass): number => DATA_CLASSES.indexOf(c);
-
+export { DATA_CLASSES, classRank, EXPOSURES, CRITICALITIES, LOGGING_MODES } from './constants.js';
+export type { Exposure, Criticality, LoggingMode } from './constants.js';
 /** A model's governance record; its fields override the config's defaults for that model (applyCatalog). */
 export const CatalogEntrySchema = z
   .object({
@@ -42,14 +41,6 @@ export const CatalogEntrySchema = z
   });
 export type CatalogEntry = z.output<typeof CatalogEntrySchema>;
 export type CatalogEntryInput = z.input<typeof CatalogEntrySchema>;
-
-export const EXPOSURES = ['consumer-facing', 'internal'] as const;
-export type Exposure = (typeof EXPOSURES)[number];
-export const CRITICALITIES = ['low', 'medium', 'high', 'critical'] as const;
-export type Criticality = (typeof CRITICALITIES)[number];
-/** How the invocation log keeps an application's prompts and answers (records: full | masked | metadata, or encrypted). */
-export const LOGGING_MODES = ['full', 'masked', 'encrypted', 'metadata'] as const;
-export type LoggingMode = (typeof LOGGING_MODES)[number];
 
 /**
  * Scoping Matrix scopes: 1 consumer app (public generative AI service), 2 enterprise app (SaaS with generative

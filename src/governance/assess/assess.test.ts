@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConfigSchema } from '../../config/schema.js';
-import { builtinDefault } from '../../guardrails/config.js';
 import type { Store } from '../../store/types.js';
 import { ApplicationSchema } from '../types.js';
 import { Catalog } from '../catalog.js';
-import { appInput, memoryAudit, tempStore } from '../testing.js';
+import { appInput, FULL_GUARDRAIL, memoryAudit, tempStore } from '../testing.js';
 import { runAssessment } from './run.js';
 import { saveAssessment } from './save.js';
 import type { AssessmentResult } from './types.js';
 
-const strict = {
-  ...builtinDefault(),
-  name: 'strict',
-  rampart: { secrets: { action: 'BLOCK', enabled: true }, invisibleText: { action: 'BLOCK', enabled: true }, outputHandling: { allowedLinkDomains: [], blockHtml: true } },
-};
+const strict = { ...FULL_GUARDRAIL, name: 'strict' };
 
 export const assessConfig = () => ConfigSchema.parse({
   server: { bodyLimitBytes: 64 * 1024 },

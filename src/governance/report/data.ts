@@ -155,7 +155,9 @@ export async function gatherReport(opts: ReportOptions): Promise<ComplianceRepor
   }
 
   progress(0.72, 'audit trail');
-  const adminDenials = await store.records.queryAudit({ since: from, until: to, decision: 'deny', limit: 10_000 });
+  // Every model call has an audit event too; the admin count leaves those out (they are counted above).
+  const dataPlane = new Set(['InvokeModel', 'InvokeModelWithResponseStream', 'Embed', 'ListModels', 'ApplyGuardrail']);
+  const adminDenials = (await store.records.queryAudit({ since: from, until: to, decision: 'deny', limit: 10_000 })).filter((a) => !dataPlane.has(a.eventName));
   const trusted = opts.trusted ?? new TrustedKeys();
   const v = await verifyAudit(store.records, trusted, { maxProblems: 50 });
   progress(0.85, 'governance');
@@ -170,7 +172,7 @@ export async function gatherReport(opts: ReportOptions): Promise<ComplianceRepor
   const assessRows = await store.governance.listAssessments({ since: new Date(from.getTime() - 90 * 86_400_000), until: to, limit: 500 });
   const assessments = assessRows.reverse().map((r) => {
     const res = JSON.parse(r.body) as AssessmentResult;
-    return { id: r.id, time: r.time.toISOString(), application: r.application, model: r.model, blockRate: res.summary.blockRate, falseBlockRate: res.summary.falseBlockRate, attacks: res.summary.attacks, benign: res.summary.benign };
+    return { id: r.id, time: r.time.toISOString(), application: r.application, model: res.model, blockRate: res.summary.blockRate, falseBlockRate: res.summary.falseBlockRate, attacks: res.summary.attacks, benign: res.summary.benign };
   });
 
   const types = counts(interventionType, 8).map((c) => c.key);

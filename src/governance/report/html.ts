@@ -44,6 +44,13 @@ function table(head: string[], rows: string[][], numeric: number[] = []): string
 const usageRows = (u: Usage[]) => u.map((x) => [esc(x.key), n(x.calls), n(x.inputTokens + x.outputTokens), usd(x.cost)]);
 const countRows = (c: Count[]) => c.map((x) => [esc(x.key), n(x.count)]);
 
+/** One block-rate line per assessed application (or model), aligned on the runs in time order. */
+function assessmentSeries(r: ComplianceReport): Array<{ name: string; values: Array<number | null> }> {
+  const nameOf = (a: ComplianceReport['assessments'][number]) => a.application ?? `model ${a.model}`;
+  const names = [...new Set(r.assessments.map(nameOf))];
+  return names.map((name) => ({ name, values: r.assessments.map((a) => (nameOf(a) === name ? a.blockRate : null)) }));
+}
+
 export function renderHtml(r: ComplianceReport): string {
   const s: string[] = [];
   const auditBadge = r.audit.ok ? badge('ok', 'VERIFIED') : badge('bad', 'FAILED');
@@ -105,10 +112,7 @@ ${table(['Application', 'Posture', 'Rule', 'Mode', 'Status', 'Controls'], postur
 </section>`);
 
   s.push(`<section id="assessments"><h2>Security assessments</h2>
-${rateLines(r.assessments.map((a) => a.time.slice(0, 10)), [
-    { name: 'block rate', values: r.assessments.map((a) => a.blockRate) },
-    { name: 'false-block rate', values: r.assessments.map((a) => a.falseBlockRate) },
-  ], { title: 'Assessment results over time' })}
+${rateLines(r.assessments.map((a) => a.time.slice(0, 10)), assessmentSeries(r), { title: 'Attack block rate per application or model, by run' })}
 ${table(['When', 'Application', 'Model', 'Attacks', 'Block rate', 'Benign', 'False-block rate'], r.assessments.map((a) => [esc(a.time), esc(a.application ?? ''), esc(a.model ?? ''), n(a.attacks), `${(a.blockRate * 100).toFixed(0)}%`, n(a.benign), `${(a.falseBlockRate * 100).toFixed(0)}%`]), [3, 4, 5, 6])}
 </section>`);
 

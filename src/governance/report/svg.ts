@@ -61,7 +61,7 @@ export function stackedColumns(days: string[], series: Array<{ name: string; val
 }
 
 /** Lines of values in [0, 1] over successive runs (assessment block rate and false-block rate). */
-export function rateLines(labels: string[], series: Array<{ name: string; values: number[] }>, opts: { title: string; width?: number }): string {
+export function rateLines(labels: string[], series: Array<{ name: string; values: Array<number | null> }>, opts: { title: string; width?: number }): string {
   const width = opts.width ?? 640;
   const height = 200;
   const left = 40;
@@ -71,10 +71,12 @@ export function rateLines(labels: string[], series: Array<{ name: string; values
   const x = (i: number) => left + ((width - left - 150) * i) / n;
   const y = (v: number) => bottom - (bottom - top) * Math.min(1, Math.max(0, v));
   const lines = series.map((s, k) => {
-    const pts = s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
-    const dots = s.values.map((v, i) => `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${PALETTE[k]}"><title>${esc(`${labels[i]} ${s.name}: ${(v * 100).toFixed(0)}%`)}</title></circle>`).join('');
-    return `<polyline fill="none" stroke="${PALETTE[k]}" stroke-width="2" points="${pts}"/>${dots}` +
-      `<rect x="${width - 140}" y="${top + k * 16}" width="10" height="10" fill="${PALETTE[k]}"/><text x="${width - 126}" y="${top + 9 + k * 16}" class="lbl">${esc(s.name)}</text>`;
+    // null: this series has no run at that point; the line joins the runs it has.
+    const color = PALETTE[k % PALETTE.length];
+    const pts = s.values.flatMap((v, i) => (v === null ? [] : [`${x(i).toFixed(1)},${y(v).toFixed(1)}`])).join(' ');
+    const dots = s.values.map((v, i) => v === null ? '' : `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${color}"><title>${esc(`${labels[i]} ${s.name}: ${(v * 100).toFixed(0)}%`)}</title></circle>`).join('');
+    return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts}"/>${dots}` +
+      `<rect x="${width - 140}" y="${top + k * 16}" width="10" height="10" fill="${color}"/><text x="${width - 126}" y="${top + 9 + k * 16}" class="lbl">${esc(s.name.slice(0, 20))}</text>`;
   });
   const axis = `<line x1="${left}" y1="${bottom}" x2="${width - 150}" y2="${bottom}" stroke="#888"/><text x="${left - 4}" y="${top + 4}" text-anchor="end" class="tick">100%</text><text x="${left - 4}" y="${bottom}" text-anchor="end" class="tick">0%</text>`;
   const empty = labels.length === 0 ? `<text x="${left + 10}" y="${bottom - 60}" class="lbl">no assessments yet: run rampart assess</text>` : '';
