@@ -39,3 +39,37 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
 }
+
+/** A signal that aborts when `parent` does or after `timeoutMs`; end() stops the timer. */
+export interface LinkedSignal {
+  signal: AbortSignal;
+  timedOut(): boolean;
+  end(): void;
+}
+
+/**
+ * Built by hand rather than with AbortSignal.any + AbortSignal.timeout: those cost a weak
+ * reference, a finalizer and a timer per call, which measured ~25% of the gateway's CPU per
+ * request under load (GC of the finalizers included). A signal whose end() is never reached still
+ * aborts at timeoutMs, harmlessly, and its timer does not keep the process alive.
+ */
+export function linkedSignal(parent: AbortSignal, timeoutMs: number): LinkedSignal {
+  const ac = new AbortController();
+  let timedOut = false;
+  const forward = () => ac.abort(parent.reason);
+  if (parent.aborted) forward();
+  else parent.addEventListener('abort', forward, { once: true });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ac.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  }, timeoutMs);
+  timer.unref();
+  return {
+    signal: ac.signal,
+    timedOut: () => timedOut,
+    end() {
+      clearTimeout(timer);
+      parent.removeEventListener('abort', forward);
+    },
+  };
+}

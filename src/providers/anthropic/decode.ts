@@ -2,8 +2,8 @@
 import type { ChatResponse, StopReason, StreamEvent, TextPart, ToolCallPart, Usage } from '../../translate/ir.js';
 import { UpstreamError } from '../types.js';
 import type { SSEEvent } from '../sse.js';
-import { arr, num, obj, parseJsonObj, requireObj, str } from '../openai/json.js';
-import { malformed } from '../openai/transport.js';
+import { arr, num, obj, parseJsonObj, requireObj, str } from '../json.js';
+import { malformed } from '../transport.js';
 
 export function mapStopReason(r: string | undefined): StopReason {
   switch (r) {

@@ -4,7 +4,7 @@ import type { AnthropicProviderConfig } from '../../config/schema.js';
 import { RampartError } from '../../errors.js';
 import type { ChatRequest, ChatResponse, EmbeddingResponse, StreamEvent } from '../../translate/ir.js';
 import { createDispatcher, resolveTimeouts } from '../http.js';
-import { bodyChunks, callScope, postJson, primeStream, readJson } from '../openai/transport.js';
+import { bodyChunks, callScope, postJson, primeStream, readJson } from '../transport.js';
 import { parseSSE } from '../sse.js';
 import type { Deployment, Provider, Timeouts, UpstreamCall } from '../types.js';
 import { decodeMessage, decodeMessageStream } from './decode.js';

@@ -7,7 +7,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import type { BedrockProviderConfig } from '../../config/schema.js';
 import { RampartError } from '../../errors.js';
 import type { ChatRequest, ChatResponse, EmbeddingResponse, StreamEvent } from '../../translate/ir.js';
-import { createDispatcher, resolveTimeouts } from '../http.js';
+import { createDispatcher, linkedSignal, resolveTimeouts } from '../http.js';
 import { UpstreamError, type Deployment, type Provider, type UpstreamCall } from '../types.js';
 import { createSigner, type RequestSigner } from './auth.js';
 import { EVENTSTREAM_CONTENT_TYPE } from './eventstream.js';
@@ -65,12 +65,21 @@ class BedrockProvider implements Provider {
   }
 
   /** The caller's signal plus this provider's whole-call timeout (for streams: until the last event). */
-  private scope(call: UpstreamCall): UpstreamCall {
-    return { requestId: call.requestId, signal: AbortSignal.any([call.signal, AbortSignal.timeout(this.totalMs)]) };
+  private scope(call: UpstreamCall): UpstreamCall & { end(): void } {
+    const linked = linkedSignal(call.signal, this.totalMs);
+    return { requestId: call.requestId, signal: linked.signal, end: linked.end };
   }
 
   async chat(req: ChatRequest, deployment: Deployment, outer: UpstreamCall): Promise<ChatResponse> {
     const call = this.scope(outer);
+    try {
+      return await this.converse(req, deployment, call);
+    } finally {
+      call.end();
+    }
+  }
+
+  private async converse(req: ChatRequest, deployment: Deployment, call: UpstreamCall): Promise<ChatResponse> {
     const res = await this.send(req, deployment, call, 'converse');
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > this.maxResponseBytes) {
@@ -89,6 +98,15 @@ class BedrockProvider implements Provider {
 
   async chatStream(req: ChatRequest, deployment: Deployment, outer: UpstreamCall): Promise<AsyncIterable<StreamEvent>> {
     const call = this.scope(outer);
+    try {
+      return ending(await this.converseStream(req, deployment, call), call.end);
+    } catch (err) {
+      call.end();
+      throw err;
+    }
+  }
+
+  private async converseStream(req: ChatRequest, deployment: Deployment, call: UpstreamCall): Promise<AsyncIterable<StreamEvent>> {
     const res = await this.send(req, deployment, call, 'converse-stream');
     const ct = String(res.headers['content-type'] ?? '');
     if (!ct.startsWith(EVENTSTREAM_CONTENT_TYPE)) {
@@ -196,6 +214,15 @@ function responseId(headers: Headers, call: UpstreamCall): string {
  * Reads a body up to `limit` bytes. Past it: 'fail' destroys the body and throws (a response
  * that large is not one we will buffer); 'truncate' keeps what fits (error bodies).
  */
+/** Runs `end` once the stream is over: finished, failed or abandoned by its consumer. */
+async function* ending(events: AsyncIterable<StreamEvent>, end: () => void): AsyncGenerator<StreamEvent> {
+  try {
+    yield* events;
+  } finally {
+    end();
+  }
+}
+
 async function readBounded(body: Dispatcher.ResponseData['body'], limit: number, signal: AbortSignal, mode: 'fail' | 'truncate' = 'fail'): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;

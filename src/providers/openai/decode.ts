@@ -2,8 +2,8 @@
 import type { ChatResponse, EmbeddingResponse, StopReason, StreamEvent, TextPart, ToolCallPart, Usage } from '../../translate/ir.js';
 import { UpstreamError } from '../types.js';
 import type { SSEEvent } from '../sse.js';
-import { malformed } from './transport.js';
-import { arr, num, obj, parseJsonObj, requireObj, str, type Obj } from './json.js';
+import { malformed } from '../transport.js';
+import { arr, num, obj, parseJsonObj, requireObj, str, type Obj } from '../json.js';
 
 export function mapFinishReason(r: string | undefined): StopReason {
   switch (r) {

@@ -10,7 +10,7 @@ import { parseSSE } from '../sse.js';
 import type { Deployment, Provider, Timeouts, UpstreamCall } from '../types.js';
 import { decodeChat, decodeChatStream, decodeEmbeddings } from './decode.js';
 import { encodeChat, encodeEmbeddings } from './encode.js';
-import { bodyChunks, callScope, postJson, primeStream, readJson } from './transport.js';
+import { bodyChunks, callScope, postJson, primeStream, readJson } from '../transport.js';
 
 export interface OpenAIProviderDeps {
   /** Injected in tests or shared pools; otherwise one dispatcher per provider from its config. */

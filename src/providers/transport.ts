@@ -2,13 +2,13 @@
  * The HTTP plumbing every JSON-over-HTTP provider shares (OpenAI-compatible and Anthropic):
  * undici `request` on the provider's dispatcher, size-bounded body reads, and one mapping from
  * transport failures to UpstreamError. Providers keep only their wire codecs.
- * (Lives under openai/ because that is the folder this code's author owns; it is provider-neutral.)
  */
 import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
-import { RampartError } from '../../errors.js';
-import type { StreamEvent } from '../../translate/ir.js';
-import { UpstreamError, upstreamHttpError, type Timeouts, type UpstreamCall } from '../types.js';
+import { RampartError } from '../errors.js';
+import type { StreamEvent } from '../translate/ir.js';
+import { UpstreamError, upstreamHttpError, type Timeouts, type UpstreamCall } from './types.js';
+import { linkedSignal } from './http.js';
 
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
@@ -17,12 +17,15 @@ export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 export interface CallScope {
   signal: AbortSignal;
   call: UpstreamCall;
-  timeout: AbortSignal;
+  /** The whole-call timeout fired. */
+  timedOut(): boolean;
+  /** The call is over (body read, stream ended or abandoned): stop its timer. */
+  end(): void;
 }
 
 export function callScope(call: UpstreamCall, timeouts: Timeouts): CallScope {
-  const timeout = AbortSignal.timeout(timeouts.totalMs);
-  return { signal: AbortSignal.any([call.signal, timeout]), call, timeout };
+  const linked = linkedSignal(call.signal, timeouts.totalMs);
+  return { signal: linked.signal, call, timedOut: linked.timedOut, end: linked.end };
 }
 
 export interface PostOptions {
@@ -47,9 +50,12 @@ export async function postJson(o: PostOptions): Promise<Dispatcher.ResponseData>
       signal: o.scope.signal,
     });
   } catch (err) {
-    throw toUpstreamError(err, o.scope, false);
+    const e = toUpstreamError(err, o.scope, false);
+    o.scope.end();
+    throw e;
   }
   if (res.statusCode >= 200 && res.statusCode < 300) return res;
+  o.scope.end();
   let text = '';
   try {
     text = await readBodyText(res.body, MAX_ERROR_BODY_BYTES, 'truncate');
@@ -124,6 +130,8 @@ export async function readJson(res: Dispatcher.ResponseData, scope: CallScope): 
     text = await readBodyText(res.body, MAX_RESPONSE_BYTES, 'fail');
   } catch (err) {
     throw toUpstreamError(err, scope, false);
+  } finally {
+    scope.end();
   }
   try {
     return JSON.parse(text) as unknown;
@@ -155,7 +163,7 @@ export function toUpstreamError(err: unknown, scope: CallScope, midStream: boole
     return new UpstreamError('upstream_error', { message: 'The upstream call was aborted.', retryable: false, midStream, cause: err });
   }
   const code = (err as { code?: unknown } | null)?.code;
-  if (scope.timeout.aborted || (typeof code === 'string' && TIMEOUT_CODES.has(code))) {
+  if (scope.timedOut() || (typeof code === 'string' && TIMEOUT_CODES.has(code))) {
     return new UpstreamError('upstream_timeout', { message: 'The model provider did not answer in time.', retryable: true, midStream, cause: err });
   }
   return new UpstreamError('upstream_error', {
@@ -177,7 +185,9 @@ export async function primeStream(events: AsyncGenerator<StreamEvent>, scope: Ca
     first = await events.next();
   } catch (err) {
     release(body, false);
-    throw toUpstreamError(err, scope, false);
+    const e = toUpstreamError(err, scope, false);
+    scope.end();
+    throw e;
   }
   return {
     [Symbol.asyncIterator]: async function* () {
@@ -197,6 +207,7 @@ export async function primeStream(events: AsyncGenerator<StreamEvent>, scope: Ca
         // Also runs when the consumer stops early.
         await events.return(undefined).catch(() => undefined);
         release(body, complete);
+        scope.end();
       }
     },
   };

@@ -3,7 +3,7 @@
  * through these instead of casting, so a missing or mistyped field becomes a clean error or a
  * default, never a TypeError deep in the pipeline.
  */
-import { UpstreamError } from '../types.js';
+import { UpstreamError } from './types.js';
 
 export type Obj = Record<string, unknown>;
 
