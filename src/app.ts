@@ -264,7 +264,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const listener: Listener = await startListener({
     host: opts.host ?? server.host,
     port: opts.port ?? server.port,
-    tls: server.tls ? { certFile: resolve(baseDir, server.tls.certFile), keyFile: resolve(baseDir, server.tls.keyFile) } : undefined,
+    tls: server.tls
+      ? {
+        certFile: resolve(baseDir, server.tls.certFile),
+        keyFile: resolve(baseDir, server.tls.keyFile),
+        clientCaFile: server.tls.clientCaFile ? resolve(baseDir, server.tls.clientCaFile) : undefined,
+        requireClientCert: server.tls.requireClientCert,
+      }
+      : undefined,
     headersTimeoutMs: server.headersTimeoutMs,
     requestTimeoutMs: server.requestTimeoutMs,
     keepAliveTimeoutMs: server.keepAliveTimeoutMs,

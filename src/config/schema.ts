@@ -123,7 +123,17 @@ export const ServerSchema = z
   .object({
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8080),
-    tls: z.object({ certFile: z.string(), keyFile: z.string() }).strict().optional(),
+    tls: z
+      .object({
+        certFile: z.string(),
+        keyFile: z.string(),
+        /** mTLS: PEM bundle of the CA(s) client certificates must chain to (identity.mtls maps them to principals). */
+        clientCaFile: z.string().optional(),
+        /** With clientCaFile: refuse the TLS handshake without a valid client certificate (else other credentials may be used). */
+        requireClientCert: z.boolean().default(true),
+      })
+      .strict()
+      .optional(),
     /** Largest accepted request body. */
     bodyLimitBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
     /** Client must send all headers within this time. */

@@ -8,7 +8,7 @@ import type { Req, Res } from './http.js';
 export interface ListenerOptions {
   host: string;
   port: number;
-  tls?: { certFile: string; keyFile: string };
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string; requireClientCert?: boolean };
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
@@ -60,11 +60,15 @@ export async function startListener(opts: ListenerOptions, handler: (req: Req, r
 
   let front: NetServer;
   if (opts.tls) {
+    const clientCa = opts.tls.clientCaFile ? readFileSync(opts.tls.clientCaFile) : undefined;
     front = createTls({
       cert: readFileSync(opts.tls.certFile),
       key: readFileSync(opts.tls.keyFile),
       ALPNProtocols: ['h2', 'http/1.1'],
       handshakeTimeout: opts.headersTimeoutMs,
+      // mTLS: client certificates are verified here, against the configured CA only; the identity
+      // stage maps a verified certificate (socket.authorized) to a principal.
+      ...(clientCa ? { ca: clientCa, requestCert: true, rejectUnauthorized: opts.tls.requireClientCert ?? true } : {}),
     }, (socket: TLSSocket) => {
       track(socket);
       if (socket.alpnProtocol === 'h2') h2.emit('secureConnection', socket);
