@@ -20,7 +20,7 @@ import { DRAFT } from './registry.js';
 export interface GuardStagesOptions {
   /** The guardrails that apply to this request (see selectGuardrails); may throw to fail closed. */
   resolve(ctx: RequestContext): readonly CompiledGuardrail[] | Promise<readonly CompiledGuardrail[]>;
-  /** Contextual grounding material for a chat answer, when the deployment has any. */
+  /** Contextual grounding material for a chat answer, when the deployment has some. */
   grounding?(ctx: RequestContext): { sources: string[]; query?: string } | undefined;
 }
 

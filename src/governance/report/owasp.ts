@@ -67,19 +67,19 @@ export const OWASP_NAMES: Record<string, string> = Object.fromEntries(ITEMS.map(
 /** Which guardrail-based controls any of these (enforcing) definitions configure. */
 export function guardrailFacts(defs: readonly GuardrailDefinition[]): Pick<ControlFacts,
   'promptAttack' | 'invisibleText' | 'deniedTopics' | 'pii' | 'secrets' | 'promptLeak' | 'linkAllowlist' | 'htmlBlocked' | 'jsonSchema' | 'outputContent' | 'grounding'> {
-  const any = (f: (d: GuardrailDefinition) => boolean) => defs.some(f);
+  const someGuardrail = (f: (d: GuardrailDefinition) => boolean) => defs.some(f);
   const filters = (d: GuardrailDefinition) => d.contentPolicyConfig?.filtersConfig ?? [];
   return {
-    promptAttack: any((d) => filters(d).some((f) => f.type === 'PROMPT_ATTACK' && f.inputStrength !== 'NONE')),
-    invisibleText: any((d) => d.rampart.invisibleText?.enabled === true),
-    deniedTopics: any((d) => (d.topicPolicyConfig?.topicsConfig.length ?? 0) > 0),
-    pii: any((d) => (d.sensitiveInformationPolicyConfig?.piiEntitiesConfig ?? []).some((e) => e.action !== 'NONE')),
-    secrets: any((d) => d.rampart.secrets?.enabled === true),
-    promptLeak: any((d) => d.rampart.promptLeak !== undefined),
-    linkAllowlist: any((d) => d.rampart.outputHandling?.allowedLinkDomains !== undefined),
-    htmlBlocked: any((d) => d.rampart.outputHandling?.blockHtml === true),
-    jsonSchema: any((d) => d.rampart.outputHandling?.jsonSchema !== undefined),
-    outputContent: any((d) => filters(d).some((f) => f.type !== 'PROMPT_ATTACK' && f.outputStrength !== 'NONE')),
-    grounding: any((d) => d.contextualGroundingPolicyConfig !== undefined),
+    promptAttack: someGuardrail((d) => filters(d).some((f) => f.type === 'PROMPT_ATTACK' && f.inputStrength !== 'NONE')),
+    invisibleText: someGuardrail((d) => d.rampart.invisibleText?.enabled === true),
+    deniedTopics: someGuardrail((d) => (d.topicPolicyConfig?.topicsConfig.length ?? 0) > 0),
+    pii: someGuardrail((d) => (d.sensitiveInformationPolicyConfig?.piiEntitiesConfig ?? []).some((e) => e.action !== 'NONE')),
+    secrets: someGuardrail((d) => d.rampart.secrets?.enabled === true),
+    promptLeak: someGuardrail((d) => d.rampart.promptLeak !== undefined),
+    linkAllowlist: someGuardrail((d) => d.rampart.outputHandling?.allowedLinkDomains !== undefined),
+    htmlBlocked: someGuardrail((d) => d.rampart.outputHandling?.blockHtml === true),
+    jsonSchema: someGuardrail((d) => d.rampart.outputHandling?.jsonSchema !== undefined),
+    outputContent: someGuardrail((d) => filters(d).some((f) => f.type !== 'PROMPT_ATTACK' && f.outputStrength !== 'NONE')),
+    grounding: someGuardrail((d) => d.contextualGroundingPolicyConfig !== undefined),
   };
 }

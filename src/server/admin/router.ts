@@ -173,7 +173,7 @@ export function createAdminRouter(deps: AdminRouterDeps): AdminRouter {
         throw new RampartError('not_found', { status: 405, message: `${method} is not allowed on ${truncate(path)}; allowed: ${allowHeader}.` });
       }
       if (m.kind === 'openapi') {
-        // The document describes the public surface only: any authenticated caller may read it.
+        // The document describes the public surface only, readable by every authenticated caller.
         result = { body: openapi() };
       } else {
         const r = m.route;
