@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Req, Res } from './http.js';
-import { parseJsonBody, peerAddress, readBody, send, sendJson, writeChunk } from './http.js';
+import { newRequestContext } from './context.js';
+import { parseJsonBody, readBody, send, sendJson, writeChunk } from './http.js';
 import type { ChatFace, EmbeddingFace, EncodeExtras, WireAnswer } from './faces/types.js';
 import type { ClientApi, Operation, RequestContext } from '../pipeline/context.js';
 import type { Action } from '../authz/types.js';
@@ -12,8 +13,6 @@ import { RampartError, toRampartError } from '../errors.js';
 import type { ChatResponse, StreamEvent } from '../translate/ir.js';
 import type { RuntimeHolder } from '../config/runtime.js';
 import type { CompiledModel } from '../config/compile.js';
-import type { TLSSocket } from 'node:tls';
-import type { PeerCertificateInfo } from '../identity/types.js';
 
 export interface ModelListFace {
   /** GET /v1/models and /v1/models/{id}, OpenAI or Anthropic list format. */
@@ -67,36 +66,8 @@ interface ChatRoute { face: ChatFace; api: ClientApi; modelFromPath?: string; st
 export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
   const { faces, stages, logger } = deps;
 
-  const newContext = (req: Req, res: Res, api: ClientApi, operation: Operation, action: Action, requestId: string): RequestContext => {
-    const rt = deps.holder.current;
-    const release = rt.acquire();
-    const controller = new AbortController();
-    const ctx: RequestContext = {
-      requestId,
-      receivedAt: performance.now(),
-      startedAt: new Date(),
-      clientApi: api,
-      operation,
-      action,
-      sourceIp: deps.clientIp(peerAddress(req), req.headers['x-forwarded-for']),
-      userAgent: req.headers['user-agent'],
-      headers: req.headers,
-      signal: controller.signal,
-      runtime: rt,
-      http: { method: req.method ?? 'GET', url: req.url ?? '/', peerCertificate: verifiedPeerCertificate(req) },
-      guardrails: [],
-      attempts: 0,
-    };
-    // The client went away before the answer was complete: abort the upstream call.
-    res.once('close', () => {
-      release();
-      if (!res.writableFinished) {
-        ctx.truncated = true;
-        controller.abort(new RampartError('bad_request', { message: 'client disconnected' }));
-      }
-    });
-    return ctx;
-  };
+  const newContext = (req: Req, res: Res, api: ClientApi, operation: Operation, action: Action, requestId: string): RequestContext =>
+    newRequestContext(req, res, { holder: deps.holder, clientIp: deps.clientIp, api, operation, action, requestId });
 
   const fail = (ctx: RequestContext, err: unknown): RampartError => {
     const r = toRampartError(err);
@@ -332,14 +303,6 @@ export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
       if (!res.headersSent) answer(res, faces.openai.encodeError(toRampartError(err), requestId), requestId);
     }
   };
-}
-
-/** The client certificate, only when the TLS layer verified it against the configured client CA. */
-function verifiedPeerCertificate(req: Req): PeerCertificateInfo | undefined {
-  const sock = req.socket as TLSSocket | undefined;
-  if (!sock || !sock.encrypted || !sock.authorized) return undefined;
-  const cert = sock.getPeerCertificate();
-  return cert && Object.keys(cert).length > 0 ? cert : undefined;
 }
 
 function blockedAnswer(ctx: RequestContext, message: string): ChatResponse {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { RampartError } from '../../errors.js';
@@ -10,12 +9,12 @@ import type { Decision } from '../../authz/types.js';
 import type { RuntimeHolder } from '../../config/runtime.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import type { AuthenticateStage } from '../../pipeline/stages.js';
-import type { PeerCertificateInfo } from '../../identity/types.js';
 import type { AuditEventInput } from '../../records/types.js';
 import { principalSummary } from '../../records/invocation.js';
 import { sanitize } from '../../records/audit.js';
 import type { ExtraRoute } from '../handler.js';
-import { parseJsonBody, peerAddress, readBody, sendJson, type Req, type Res } from '../http.js';
+import { parseJsonBody, readBody, sendJson, type Req, type Res } from '../http.js';
+import { newRequestContext } from '../context.js';
 import { openaiErrorBody } from '../faces/openai/errors.js';
 import type { AdminRequest, AdminResult, AdminRoute } from './types.js';
 import { toAdminError } from './errors.js';
@@ -116,33 +115,10 @@ export function createAdminRouter(deps: AdminRouterDeps): AdminRouter {
     return allow.length > 0 ? { kind: 'method', allow } : { kind: 'not_found' };
   }
 
-  function newContext(req: Req, res: Res, requestId: string): RequestContext {
-    const rt = deps.holder.current;
-    const release = rt.acquire();
-    const controller = new AbortController();
-    res.once('close', () => {
-      release();
-      if (!res.writableFinished) controller.abort();
-    });
-    return {
-      requestId,
-      receivedAt: performance.now(),
-      startedAt: new Date(),
-      clientApi: 'openai',
-      // RequestContext types only data-plane actions; an admin context carries ListModels as an
-      // inert placeholder and never reaches the data-plane stages. The admin action is checked below.
-      operation: 'list_models',
-      action: 'ListModels',
-      sourceIp: deps.clientIp(peerAddress(req), req.headers['x-forwarded-for']),
-      userAgent: req.headers['user-agent'],
-      headers: req.headers,
-      signal: controller.signal,
-      runtime: rt,
-      http: { method: req.method ?? 'GET', url: req.url ?? '/', peerCertificate: verifiedPeerCertificate(req) },
-      guardrails: [],
-      attempts: 0,
-    };
-  }
+  // RequestContext types only data-plane actions; an admin context carries ListModels as an inert
+  // placeholder and never reaches the data-plane stages. The admin action is checked in serve().
+  const newContext = (req: Req, res: Res, requestId: string): RequestContext =>
+    newRequestContext(req, res, { holder: deps.holder, clientIp: deps.clientIp, api: 'openai', operation: 'list_models', action: 'ListModels', requestId });
 
   async function serve(req: Req, res: Res, requestId: string, path: string): Promise<void> {
     const ctx = newContext(req, res, requestId);
@@ -286,14 +262,6 @@ function auditedQuery(route: AdminRoute | undefined, query: URLSearchParams): Re
   const out: Record<string, string> = {};
   for (const [k, v] of query) out[truncate(k)] = declared.has(k) ? v : '[not recorded]';
   return out;
-}
-
-/** The client certificate, only when the TLS layer verified it against the configured client CA (mTLS admins). */
-function verifiedPeerCertificate(req: Req): PeerCertificateInfo | undefined {
-  const sock = req.socket as TLSSocket | undefined;
-  if (!sock || !sock.encrypted || !sock.authorized) return undefined;
-  const cert = sock.getPeerCertificate();
-  return cert && Object.keys(cert).length > 0 ? cert : undefined;
 }
 
 function truncate(s: string): string {
