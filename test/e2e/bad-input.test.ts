@@ -152,3 +152,11 @@ test('healthz and readyz', async () => {
   assert.equal(r2.statusCode, 200);
   await r2.body.text();
 });
+
+test('GET /metrics (loopback only by default) serves Prometheus text with the request counters', async () => {
+  const r = await request(`${h.gw.url}/metrics`);
+  assert.equal(r.statusCode, 200);
+  const text = await r.body.text();
+  assert.match(text, /^# HELP rampart_/m);
+  assert.match(text, /rampart_requests_total\{/);
+});
