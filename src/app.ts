@@ -229,9 +229,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       if (!g) throw new RampartError('not_found', { message: `No guardrail ${ref.id} with version ${ref.version}.` });
       return applyGuardrail(g, decodeApplyGuardrail(body, ref));
     },
-    visibleModels: (ctx, models) => (ctx.principal
-      ? authz.authorizer.allowedModels(ctx.principal, models, { sourceIp: ctx.sourceIp })
-      : []),
+    // Only what the caller may invoke, with the catalog's current stage and tier (retired: nobody).
+    visibleModels: (ctx, models) => {
+      if (!ctx.principal) return [];
+      const snap = governance.snapshot();
+      const governed = models.map((m) => governModel(snap, m)).filter((m) => m.stage !== 'retired');
+      return authz.authorizer.allowedModels(ctx.principal, governed, { sourceIp: ctx.sourceIp });
+    },
     closing: () => closing,
     ready: () => {
       const r = route.readiness(holder.current.models.values());

@@ -118,8 +118,7 @@ export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
   }
 
   async function chat(req: Req, res: Res, route: ChatRoute, requestId: string) {
-    const stream0 = route.stream ?? false;
-    const ctx = newContext(req, res, route.api, 'chat', stream0 ? 'InvokeModelWithResponseStream' : 'InvokeModel', requestId);
+    const ctx = newContext(req, res, route.api, 'chat', route.stream ? 'InvokeModelWithResponseStream' : 'InvokeModel', requestId);
     try {
       deps.durable?.admit();
       const body = await authenticateAndRead(req, res, ctx);
@@ -148,7 +147,7 @@ export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
       if (!res.headersSent) await answerRecorded(ctx, res, route.face.encodeError(r, requestId));
       else if (!res.writableEnded) res.end();
     } finally {
-      ctx.status = ctx.error && res.headersSent && ctx.error.status >= 400 && res.statusCode === 200 ? 200 : res.statusCode;
+      ctx.status = res.statusCode;
       finish(stages, ctx, (e) => logger.error({ err: e, requestId }, 'finish failed'));
     }
   }
