@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigSchema } from '../config/schema.js';
-import { ConfigError, loadConfigFile } from '../config/load.js';
+import { loadConfigFile } from '../config/load.js';
 
 /** `rampart config validate FILE` and `rampart config schema`. */
 export async function configCommand(argv: string[]): Promise<number> {
@@ -17,14 +17,18 @@ export async function configCommand(argv: string[]): Promise<number> {
     try {
       const loaded = loadConfigFile(file);
       const c = loaded.config;
-      process.stdout.write(`${loaded.file}: valid (${c.providers.length} providers, ${c.models.length} models)\n`);
+      // Everything a start would compile: guardrails (with the real detectors), prices, providers
+      // (CA files, proxies) and the Cedar policies, so what validates here also starts.
+      const { Runtime } = await import('../config/runtime.js');
+      const { realDetectorKit } = await import('../app.js');
+      const { createAuthz } = await import('../authz/config.js');
+      await new Runtime(loaded, { kit: realDetectorKit() }).close();
+      createAuthz(c.authz, { baseDir: loaded.baseDir }).close();
+      process.stdout.write(`${loaded.file}: valid (${c.providers.length} providers, ${c.models.length} models, ${c.guardrails.definitions.length} guardrails)\n`);
       return 0;
     } catch (err) {
-      if (err instanceof ConfigError) {
-        process.stderr.write(`${err.message}\n`);
-        return 1;
-      }
-      throw err;
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      return 1;
     }
   }
   process.stderr.write('usage: rampart config validate FILE | rampart config schema\n');
