@@ -1,5 +1,5 @@
-import type { ApiKeyRecord, Store } from '../store/types.js';
-import { createKey, KeyPolicyError, listKeys, parseDuration, revokeKey, rotateKey, type Creator } from '../identity/apikeys.js';
+import type { Store } from '../store/types.js';
+import { createKey, keyView, KeyPolicyError, listKeys, parseDuration, revokeKey, rotateKey, type Creator } from '../identity/apikeys.js';
 import { flagString, parseArgs, UsageError } from './args.js';
 
 /**
@@ -23,26 +23,6 @@ const CLI: Creator = { id: 'cli', roles: [], scope: 'admin' };
 
 const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
 
-function publicView(r: ApiKeyRecord) {
-  // everything but the hash: the hash is not secret, but nobody needs it and it invites misuse
-  return {
-    id: r.id,
-    name: r.name,
-    prefix: r.prefix,
-    roles: r.roles,
-    team: r.team,
-    application: r.application,
-    allowedNetworks: r.allowedNetworks,
-    owner: r.owner,
-    createdBy: r.createdBy,
-    createdAt: r.createdAt.toISOString(),
-    expiresAt: r.expiresAt?.toISOString(),
-    lastUsedAt: r.lastUsedAt?.toISOString(),
-    revokedAt: r.revokedAt?.toISOString(),
-    graceUntil: r.graceUntil?.toISOString(),
-    replacedBy: r.replacedBy,
-  };
-}
 
 export async function keysCommand(argv: string[], deps: { store: Store } & KeysIo): Promise<number> {
   const out = deps.out ?? ((s: string) => void process.stdout.write(s));
@@ -72,13 +52,13 @@ export async function keysCommand(argv: string[], deps: { store: Store } & KeysI
           CLI,
           t,
         );
-        if (json) out(`${JSON.stringify({ key, ...publicView(record) })}\n`);
+        if (json) out(`${JSON.stringify({ key, ...keyView(record) })}\n`);
         else out(`${key}\n\nid ${record.id}  roles ${record.roles.join(',') || '-'}\nThis key is shown once; store it now.\n`);
         return 0;
       }
       case 'list': {
         const keys = await listKeys(deps.store, CLI, { includeRevoked: args.flags.has('all') });
-        if (json) out(`${JSON.stringify(keys.map(publicView))}\n`);
+        if (json) out(`${JSON.stringify(keys.map((k) => keyView(k)))}\n`);
         else {
           const t = now();
           for (const k of keys) {
@@ -102,7 +82,7 @@ export async function keysCommand(argv: string[], deps: { store: Store } & KeysI
         const t = now();
         const { key, record } = await rotateKey(deps.store, id, CLI, grace, t);
         const until = new Date(t.getTime() + grace).toISOString();
-        if (json) out(`${JSON.stringify({ key, ...publicView(record), replaces: id, oldKeyValidUntil: until })}\n`);
+        if (json) out(`${JSON.stringify({ key, ...keyView(record), replaces: id, oldKeyValidUntil: until })}\n`);
         else out(`${key}\n\nid ${record.id} replaces ${id}; the old key works until ${until}.\nThis key is shown once; store it now.\n`);
         return 0;
       }

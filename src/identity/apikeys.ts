@@ -201,3 +201,25 @@ export function parseDuration(s: string): number {
   const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
   return Number(m[1]) * unit;
 }
+
+/** What the admin API and the CLI show of a key: never the hash, and the state spelled out. */
+export function keyView(rec: ApiKeyRecord, now = new Date()) {
+  return {
+    id: rec.id,
+    name: rec.name,
+    prefix: rec.prefix,
+    state: keyState(rec, now),
+    owner: rec.owner,
+    createdBy: rec.createdBy,
+    roles: rec.roles,
+    team: rec.team,
+    application: rec.application,
+    allowedNetworks: rec.allowedNetworks,
+    createdAt: rec.createdAt.toISOString(),
+    expiresAt: rec.expiresAt?.toISOString(),
+    lastUsedAt: rec.lastUsedAt?.toISOString(),
+    revokedAt: rec.revokedAt?.toISOString(),
+    graceUntil: rec.graceUntil?.toISOString(),
+    replacedBy: rec.replacedBy,
+  };
+}

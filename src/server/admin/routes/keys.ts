@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { RampartError } from '../../../errors.js';
 import type { Resource } from '../../../authz/entities.js';
 import type { Principal } from '../../../identity/types.js';
-import type { ApiKeyRecord, Store } from '../../../store/types.js';
+import type { Store } from '../../../store/types.js';
 import {
-  createKey, creatorFor, keyState, listKeys, parseDuration, revokeKey, rotateKey, type CreateKeyInput, type Creator,
+  createKey, creatorFor, keyView, listKeys, parseDuration, revokeKey, rotateKey, type CreateKeyInput, type Creator,
 } from '../../../identity/apikeys.js';
 import { issueSigV4Credential, revokeSigV4Credential, SIGV4_KV_PREFIX } from '../../../identity/sigv4-keys.js';
 import type { AdminRequest, AdminRoute } from '../types.js';
@@ -50,27 +50,6 @@ const RotateSchema = z
   .object({ gracePeriod: z.string().regex(/^\d{1,6}[smhd]$/, 'a duration such as 24h or 0s').optional() })
   .strict();
 
-/** What the API shows of a key: never the hash, and the state spelled out. */
-export function publicKey(rec: ApiKeyRecord, now = new Date()) {
-  return {
-    id: rec.id,
-    name: rec.name,
-    prefix: rec.prefix,
-    state: keyState(rec, now),
-    owner: rec.owner,
-    createdBy: rec.createdBy,
-    roles: rec.roles,
-    team: rec.team,
-    application: rec.application,
-    allowedNetworks: rec.allowedNetworks,
-    createdAt: rec.createdAt.toISOString(),
-    expiresAt: rec.expiresAt?.toISOString(),
-    lastUsedAt: rec.lastUsedAt?.toISOString(),
-    revokedAt: rec.revokedAt?.toISOString(),
-    graceUntil: rec.graceUntil?.toISOString(),
-    replacedBy: rec.replacedBy,
-  };
-}
 
 function principal(req: AdminRequest): Principal {
   const p = req.ctx.principal;
@@ -117,7 +96,7 @@ export function keyRoutes(deps: KeyRouteDeps): AdminRoute[] {
       resourceOf: (req) => appResource((req.body as KeyInput).application),
       async handler(req) {
         const { key, record } = await createKey(store, toCreateInput(req.body as KeyInput), creator(req));
-        const view = publicKey(record);
+        const view = keyView(record);
         return { status: 201, body: { key, ...view }, audit: { resourceId: record.id, after: view } };
       },
     },
@@ -129,7 +108,7 @@ export function keyRoutes(deps: KeyRouteDeps): AdminRoute[] {
       async handler(req) {
         const includeRevoked = req.query.get('includeRevoked') === 'true';
         const now = new Date();
-        return { body: { keys: (await listKeys(store, creator(req), { includeRevoked })).map((k) => publicKey(k, now)) } };
+        return { body: { keys: (await listKeys(store, creator(req), { includeRevoked })).map((k) => keyView(k, now)) } };
       },
     },
     {
@@ -139,7 +118,7 @@ export function keyRoutes(deps: KeyRouteDeps): AdminRoute[] {
       async handler(req) {
         const rec = await keyOf(req);
         if (!rec) throw new RampartError('not_found', { message: `No key ${req.params.id}.` });
-        return { body: publicKey(rec) };
+        return { body: keyView(rec) };
       },
     },
     {
@@ -150,7 +129,7 @@ export function keyRoutes(deps: KeyRouteDeps): AdminRoute[] {
         const before = await keyOf(req);
         if (!before) throw new RampartError('not_found', { message: `No key ${req.params.id}.` });
         const after = await revokeKey(store, before.id, creator(req));
-        return { body: publicKey(after), audit: { resourceId: before.id, before: publicKey(before), after: publicKey(after) } };
+        return { body: keyView(after), audit: { resourceId: before.id, before: keyView(before), after: keyView(after) } };
       },
     },
     {
@@ -165,11 +144,11 @@ export function keyRoutes(deps: KeyRouteDeps): AdminRoute[] {
         const grace = b.gracePeriod !== undefined ? parseDuration(b.gracePeriod) : (deps.rotateGraceMs ?? 86_400_000);
         const { key, record } = await rotateKey(store, before.id, creator(req), grace);
         const old = await store.keys.get(before.id);
-        const view = publicKey(record);
+        const view = keyView(record);
         return {
           status: 201,
-          body: { key, ...view, replaces: old ? publicKey(old) : undefined },
-          audit: { resourceId: before.id, before: publicKey(before), after: { old: old && publicKey(old), replacement: view } },
+          body: { key, ...view, replaces: old ? keyView(old) : undefined },
+          audit: { resourceId: before.id, before: keyView(before), after: { old: old && keyView(old), replacement: view } },
         };
       },
     },
