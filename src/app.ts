@@ -20,9 +20,10 @@ import { startListener, type Listener } from './server/listener.js';
 import { createHandler, guardrailOf, type Faces } from './server/handler.js';
 import { createGuardStages, parseGuardrailRef, selectGuardrails, type GuardrailRef } from './guardrails/stages.js';
 import { applyGuardrail, decodeApplyGuardrail } from './guardrails/apply.js';
-import type { CompiledGuardrail, DetectorKit } from './guardrails/compile.js';
+import type { CompiledGuardrail, DetectorKit, KitClassifier } from './guardrails/compile.js';
+import type { GuardrailsConfig } from './guardrails/config.js';
 import { createDetectorKit } from './guardrails/detectors/kit.js';
-import { loadClassifier, loadPiiTagger } from './guardrails/detectors/learned/index.js';
+import { CLASSIFIER_NAMES, loadClassifier, loadPiiTagger } from './guardrails/detectors/learned/index.js';
 import { RampartError } from './errors.js';
 import { createAdminRouter, coreAdminRoutes, startAdminListener } from './server/admin/index.js';
 import { EmergencySwitch } from './identity/emergency.js';
@@ -87,10 +88,33 @@ export const faces: Faces = {
 };
 
 let kit: DetectorKit | undefined;
-/** The real detectors and the trained models, loaded once per process (reloads reuse them). */
+/**
+ * The real detectors and the trained models, once per process (reloads reuse them). A model loads
+ * when a guardrail first uses it, so a gateway that runs no guardrail never holds them (~6 MB);
+ * `loadModels` loads and verifies them all up front.
+ */
 export function realDetectorKit(): DetectorKit {
-  kit ??= createDetectorKit({ piiTagger: loadPiiTagger(), classifier: (name) => loadClassifier(name) });
+  kit ??= createDetectorKit({
+    piiTagger: (text) => loadPiiTagger()(text),
+    classifier: (name): KitClassifier => ({
+      name,
+      score: (text) => loadClassifier(name).score(text),
+      confidence: (score) => loadClassifier(name).confidence(score),
+    }),
+  });
   return kit;
+}
+
+/** Loads every trained model now (each is read and verified once per process); throws on a bad file. */
+export function loadModels(): void {
+  loadPiiTagger();
+  for (const name of CLASSIFIER_NAMES) loadClassifier(name);
+}
+
+/** Whether the operator runs any guardrail: then the models load at start, not on the first request. */
+function guardrailsInUse(cfg: GuardrailsConfig): boolean {
+  const a = cfg.attach;
+  return cfg.definitions.length > 0 || a.all.length > 0 || [a.roles, a.applications, a.teams, a.keys].some((m) => Object.values(m).some((l) => l.length > 0));
 }
 
 const selected = new WeakMap<RequestContext, CompiledGuardrail[]>();
@@ -126,6 +150,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config, baseDir } = opts.loaded;
   const logger = opts.logger ?? createLogger(config.log.level);
   const deps: RuntimeDeps = { kit: realDetectorKit() };
+  if (guardrailsInUse(config.guardrails)) loadModels();
   const holder = new RuntimeHolder(new Runtime(opts.loaded, deps));
   const store = await openStore(storeConfig(config.store, baseDir));
 

@@ -20,8 +20,9 @@ export async function configCommand(argv: string[]): Promise<number> {
       // Everything a start would compile: guardrails (with the real detectors), prices, providers
       // (CA files, proxies) and the Cedar policies, so what validates here also starts.
       const { Runtime } = await import('../config/runtime.js');
-      const { realDetectorKit } = await import('../app.js');
+      const { realDetectorKit, loadModels } = await import('../app.js');
       const { createAuthz } = await import('../authz/config.js');
+      loadModels();
       await new Runtime(loaded, { kit: realDetectorKit() }).close();
       createAuthz(c.authz, { baseDir: loaded.baseDir }).close();
       process.stdout.write(`${loaded.file}: valid (${c.providers.length} providers, ${c.models.length} models, ${c.guardrails.definitions.length} guardrails)\n`);

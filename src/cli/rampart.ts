@@ -4,8 +4,14 @@
  * set before any module compiles Cedar's wasm. The optimising wasm tier would keep ~50 MB of machine
  * code resident for Cedar; decisions are cached, so the baseline compiler is fast enough
  * (docs/decisions.md).
+ *
+ * Loading the modules, the models and the policies keeps most of what it allocates, which makes V8
+ * grow the young generation to its maximum (2 x 16 MB, resident from then on) before the first
+ * request. Growth is held off until the gateway listens (`serve` restores the default factor), so an
+ * idle gateway does not carry a young generation sized for load it has not seen.
  */
 import { setFlagsFromString } from 'node:v8';
 
 setFlagsFromString('--liftoff-only');
+setFlagsFromString('--semi-space-growth-factor=1');
 await import('./main.js');

@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { defaultConfig, loadConfigFile, type LoadedConfig } from '../config/load.js';
 import { startGateway, type Gateway } from '../app.js';
 import { createKey } from '../identity/apikeys.js';
@@ -22,6 +23,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (!loaded.file) await ensureDemoKey(gw.store, loaded);
   process.stdout.write(`rampart listening on ${gw.url}${loaded.file ? ` (config ${loaded.file})` : ' (embedded defaults: SQLite under ./data, demo provider)'}\n`);
   installSignals(gw);
+  // Started: the young generation may grow with load again (held at its initial size during startup, see rampart.ts).
+  setFlagsFromString('--semi-space-growth-factor=2');
   return new Promise<number>(() => { /* runs until a signal */ });
 }
 

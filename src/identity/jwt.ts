@@ -1,4 +1,4 @@
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import type { createLocalJWKSet, createRemoteJWKSet, JSONWebKeySet, JWTPayload } from 'jose';
 import type { Principal } from './types.js';
 
 /**
@@ -40,10 +40,16 @@ export interface JwtAuthenticatorOptions {
 }
 
 type KeySet = ReturnType<typeof createRemoteJWKSet> | ReturnType<typeof createLocalJWKSet>;
+type Jose = typeof import('jose');
+
+/** jose loads on the first bearer JWT: a gateway without OIDC does not hold it (~2 MB resident). */
+let jose: Promise<Jose> | undefined;
+const loadJose = () => (jose ??= import('jose'));
 
 interface CompiledIssuer {
   cfg: OidcIssuerConfig;
-  keys: KeySet;
+  /** Made on the first token from this issuer (jose loads then). */
+  keys: (jose: Jose) => KeySet;
   algorithms: JwtAlgorithm[];
   skew: number;
 }
@@ -57,6 +63,11 @@ const JWT_SHAPE = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /** A compact JWS: three base64url parts whose header starts `{"`. */
 export function looksLikeJwt(token: string): boolean {
   return token.length < 16_384 && JWT_SHAPE.test(token);
+}
+
+function once<T>(make: (j: Jose) => T): (j: Jose) => T {
+  let made: T | undefined;
+  return (j) => (made ??= make(j));
 }
 
 export type JwtResult = { ok: true; principal: Principal } | { ok: false; reason: string };
@@ -80,7 +91,7 @@ export class JwtAuthenticator {
       }
       const skew = cfg.clockSkewSec ?? 60;
       if (skew < 0 || skew > 300) throw new JwtConfigError(`${where}.clockSkewSec must be 0-300`);
-      let keys: KeySet;
+      let keys: (j: Jose) => KeySet;
       if (cfg.jwksUrl && !cfg.jwks) {
         let url: URL;
         try {
@@ -90,13 +101,15 @@ export class JwtAuthenticator {
         }
         if (url.protocol !== 'https:' && url.hostname !== '127.0.0.1' && url.hostname !== 'localhost' && url.hostname !== '[::1]')
           throw new JwtConfigError(`${where}.jwksUrl must be https (plain http only on loopback)`);
-        keys = createRemoteJWKSet(url, { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
+        keys = once((j) => j.createRemoteJWKSet(url, { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 }));
       } else if (cfg.jwks && !cfg.jwksUrl) {
         for (const k of cfg.jwks.keys) {
           if (k.kty === 'oct') throw new JwtConfigError(`${where}.jwks: symmetric (oct) keys are not accepted`);
           if ('d' in k) throw new JwtConfigError(`${where}.jwks: contains a private key`);
         }
-        keys = createLocalJWKSet(cfg.jwks);
+        if (!Array.isArray(cfg.jwks.keys)) throw new JwtConfigError(`${where}.jwks.keys must be an array`);
+        const jwks = cfg.jwks;
+        keys = once((j) => j.createLocalJWKSet(jwks));
       } else {
         throw new JwtConfigError(`${where}: set exactly one of jwksUrl or jwks`);
       }
@@ -105,9 +118,10 @@ export class JwtAuthenticator {
   }
 
   async verify(token: string): Promise<JwtResult> {
+    const j = await loadJose();
     let iss: string | undefined;
     try {
-      iss = decodeJwt(token).iss;
+      iss = j.decodeJwt(token).iss;
     } catch {
       return { ok: false, reason: 'malformed token' };
     }
@@ -115,7 +129,7 @@ export class JwtAuthenticator {
     if (!issuer) return { ok: false, reason: 'unknown issuer' };
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, issuer.keys, {
+      ({ payload } = await j.jwtVerify(token, issuer.keys(j), {
         issuer: issuer.cfg.issuer,
         audience: issuer.cfg.audience,
         algorithms: issuer.algorithms,

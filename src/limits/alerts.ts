@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { Agent, request, type Dispatcher } from '../providers/undici.js';
 import type { AlertsConfig } from './schema.js';
 
 export interface BudgetAlert {
@@ -26,10 +26,12 @@ export type AlertSink = (alert: BudgetAlert) => void;
  */
 export function createAlertSink(cfg: AlertsConfig | undefined, logger: AlertLogger): AlertSink {
   const hook = cfg?.webhook;
+  let dispatcher: Dispatcher | undefined;
   return (alert) => {
     logger.warn({ event: 'budget_alert', ...alert }, 'budget threshold crossed');
     if (!hook) return;
     request(hook.url, {
+      dispatcher: (dispatcher ??= new Agent()),
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ type: 'rampart.budget_alert', ...alert }),

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, registerProcessMetrics } from './prom.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { BreakerState } from '../routing/breaker.js';
 import type { RouterHooks } from '../routing/router.js';
@@ -13,8 +13,8 @@ export interface MetricsOptions {
 }
 
 /**
- * Rampart's Prometheus metrics, in a registry of its own (not prom-client's global one, so tests
- * and two gateways in one process do not collide). Label values come from config (models,
+ * Rampart's Prometheus metrics, in a registry of its own (so tests and two gateways in one process
+ * do not collide). Label values come from config (models,
  * deployments, rules) or small fixed sets, never from request content, so cardinality stays bounded.
  */
 export class Metrics {
@@ -34,7 +34,7 @@ export class Metrics {
 
   constructor(opts: MetricsOptions = {}) {
     const r = [this.registry];
-    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'rampart_' });
+    if (opts.processMetrics ?? true) registerProcessMetrics(this.registry, 'rampart_');
     const secs = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
     this.requests = new Counter({ name: 'rampart_requests_total', help: 'Requests answered, by client API, operation, model and HTTP status.', labelNames: ['api', 'operation', 'model', 'status'], registers: r });
     this.latency = new Histogram({ name: 'rampart_request_duration_seconds', help: 'Time from request received to answer complete.', labelNames: ['api', 'operation', 'model'], buckets: secs, registers: r });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import { Agent, ProxyAgent, type Dispatcher } from './undici.js';
 import { DEFAULT_TIMEOUTS, type Timeouts } from './types.js';
 
 export interface DispatcherOptions {

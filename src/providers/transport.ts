@@ -4,7 +4,7 @@
  * transport failures to UpstreamError. Providers keep only their wire codecs.
  */
 import type { Readable } from 'node:stream';
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from './undici.js';
 import { RampartError } from '../errors.js';
 import type { StreamEvent } from '../translate/ir.js';
 import { UpstreamError, upstreamHttpError, type Timeouts, type UpstreamCall } from './types.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Store } from '../store/types.js';
-import { Registry } from 'prom-client';
+import { Registry } from '../metrics/prom.js';
 import { registerRecorderMetrics } from './metrics.js';
 import { Recorder } from './recorder.js';
 import { storeSink } from './sinks/store.js';

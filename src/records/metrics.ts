@@ -2,7 +2,7 @@
  * Exposes the recorder's counters on a Prometheus registry, read at scrape time (nothing is counted twice and the
  * hot path does no metric work). Drops, spills, spool failures and sink errors are what an operator alerts on.
  */
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from '../metrics/prom.js';
 import type { Recorder, RecorderStats } from './recorder.js';
 
 type Numeric = Exclude<keyof RecorderStats, 'instanceId' | 'sinkErrors' | 'healthy'>;

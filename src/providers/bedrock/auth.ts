@@ -2,9 +2,7 @@
  * Request authentication for Bedrock: SigV4 (static keys or the standard AWS credential chain) or
  * a Bedrock API key sent as a bearer token.
  */
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { UpstreamError } from '../types.js';
 
@@ -62,10 +60,17 @@ export function createSigner(cfg: AuthConfig): RequestSigner {
   const source: () => Promise<AwsCredentialIdentity> =
     cfg.accessKeyId && cfg.secretAccessKey
       ? async () => ({ accessKeyId: cfg.accessKeyId!, secretAccessKey: cfg.secretAccessKey!, sessionToken: cfg.sessionToken })
-      : (cfg.credentialProvider ?? defaultProvider());
+      : (cfg.credentialProvider ?? defaultChain());
   const credentials = cachedCredentials(source);
-  const signer = new SignatureV4({ service: 'bedrock', region: cfg.region, sha256: Sha256, credentials: async () => loadCredentials(credentials) });
+  // The AWS signing and credential packages load on the first signed call: a gateway without a SigV4
+  // upstream never pays their memory (~10 MB resident).
+  let signerP: Promise<SignatureV4> | undefined;
+  const loadSigner = async (): Promise<SignatureV4> => {
+    const [{ Sha256 }, { SignatureV4 }] = await Promise.all([import('@aws-crypto/sha256-js'), import('@smithy/signature-v4')]);
+    return new SignatureV4({ service: 'bedrock', region: cfg.region, sha256: Sha256, credentials: async () => loadCredentials(credentials) });
+  };
   return async (req) => {
+    const signer = await (signerP ??= loadSigner());
     const signed = await signer.sign(
       {
         method: req.method,
@@ -83,6 +88,12 @@ export function createSigner(cfg: AuthConfig): RequestSigner {
     for (const [k, v] of Object.entries(signed.headers)) if (typeof v === 'string') out[k.toLowerCase()] = v;
     return out;
   };
+}
+
+/** The standard AWS credential chain (env, profile, SSO, container, instance metadata), loaded on first use. */
+function defaultChain(): () => Promise<AwsCredentialIdentity> {
+  let chain: Promise<() => Promise<AwsCredentialIdentity>> | undefined;
+  return async () => (await (chain ??= import('@aws-sdk/credential-provider-node').then((m) => m.defaultProvider())))();
 }
 
 /** A credential chain failure is our configuration problem, not the caller's: a non-retryable 502. */

@@ -4,13 +4,27 @@
  * the byte stream into whole messages (by the prelude's total length, as the SDK's chunked stream
  * does) and bounds each message before buffering it.
  */
-import { EventStreamCodec, type Message, type MessageHeaders } from '@smithy/eventstream-codec';
-import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import { createRequire } from 'node:module';
+import type { EventStreamCodec, Message, MessageHeaders } from '@smithy/eventstream-codec';
 import type { StreamExceptionType } from './wire.js';
 
 export const EVENTSTREAM_CONTENT_TYPE = 'application/vnd.amazon.eventstream';
 
-const codec = new EventStreamCodec(toUtf8, fromUtf8);
+const fromUtf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
+const toUtf8 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+
+/**
+ * Loaded on the first Bedrock stream (a synchronous require: the package is CommonJS), so a gateway
+ * that never streams Converse does not keep the Smithy packages resident.
+ */
+let codecInstance: EventStreamCodec | undefined;
+function codec(): EventStreamCodec {
+  if (!codecInstance) {
+    const { EventStreamCodec: Codec } = createRequire(import.meta.url)('@smithy/eventstream-codec') as typeof import('@smithy/eventstream-codec');
+    codecInstance = new Codec(toUtf8, fromUtf8);
+  }
+  return codecInstance;
+}
 
 /** Prelude (total length, headers length, prelude CRC) plus the trailing message CRC. */
 const MIN_MESSAGE_BYTES = 16;
@@ -23,7 +37,7 @@ function stringHeader(value: string): MessageHeaders[string] {
 
 /** One `:message-type: event` frame with a JSON payload. */
 export function encodeEventFrame(eventType: string, payload: unknown): Uint8Array {
-  return codec.encode({
+  return codec().encode({
     headers: {
       ':event-type': stringHeader(eventType),
       ':content-type': stringHeader('application/json'),
@@ -35,7 +49,7 @@ export function encodeEventFrame(eventType: string, payload: unknown): Uint8Arra
 
 /** One `:message-type: exception` frame, the way Bedrock reports a failure inside a stream. */
 export function encodeExceptionFrame(exceptionType: StreamExceptionType | string, message: string): Uint8Array {
-  return codec.encode({
+  return codec().encode({
     headers: {
       ':exception-type': stringHeader(exceptionType),
       ':content-type': stringHeader('application/json'),
@@ -84,7 +98,7 @@ export class FrameDecoder {
       const frame = this.buf.slice(0, total);
       this.buf = this.buf.subarray(total);
       try {
-        out.push(codec.decode(frame));
+        out.push(codec().decode(frame));
       } catch (err) {
         throw new FrameError(`bad event-stream frame: ${(err as Error).message}`);
       }

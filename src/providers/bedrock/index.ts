@@ -2,7 +2,7 @@
  * The `bedrock` upstream provider: Amazon Bedrock Runtime's Converse and ConverseStream over
  * undici, signed with SigV4 (or a Bedrock API key), mapped to and from the IR.
  */
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from '../undici.js';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { BedrockProviderConfig } from '../../config/schema.js';
 import { RampartError } from '../../errors.js';
