@@ -3,18 +3,21 @@
  * custom words + the managed profanity list, secrets, hidden text, output handling) on the 4 KB prompt
  * of bench/prompt.ts,
  * through the real engine and the trained models. Prints p50/p99 per evaluation and MB/s on one core.
+ * The third line is the full guardrail without the learned parts (no content filters, no NAME/ADDRESS
+ * tagger): what the engine and the deterministic detectors cost on their own.
  *   npm run build && node dist/bench/guardrail.js [iterations]
  */
 import { performance } from 'node:perf_hooks';
-import { realDetectorKit } from '../src/app.js';
-import { compileGuardrail } from '../src/guardrails/compile.js';
-import { parseGuardrailDefinition, PII_ENTITY_TYPES, CONTENT_FILTER_TYPES } from '../src/guardrails/schema.js';
+import { compileGuardrail, type DetectorKit } from '../src/guardrails/compile.js';
+import { createDetectorKit } from '../src/guardrails/detectors/kit.js';
+import { loadClassifier, loadPiiTagger } from '../src/guardrails/detectors/learned/index.js';
+import { parseGuardrailDefinition, PII_ENTITY_TYPES, CONTENT_FILTER_TYPES, type GuardrailDefinition } from '../src/guardrails/schema.js';
 import { builtinDefault } from '../src/guardrails/config.js';
 import { makePrompt } from './prompt.js';
 
 const N = Number(process.argv[2] ?? 5000);
 
-const full = parseGuardrailDefinition({
+const fullInput = {
   name: 'full',
   blockedInputMessaging: 'blocked',
   blockedOutputsMessaging: 'blocked',
@@ -24,13 +27,23 @@ const full = parseGuardrailDefinition({
   wordPolicyConfig: { wordsConfig: [{ text: 'project-zeus' }, { text: 'confidential merger' }], managedWordListsConfig: [{ type: 'PROFANITY' }] },
   sensitiveInformationPolicyConfig: { piiEntitiesConfig: PII_ENTITY_TYPES.map((type) => ({ type, action: 'ANONYMIZE' })) },
   rampart: { secrets: { action: 'BLOCK' }, invisibleText: { action: 'BLOCK' }, outputHandling: { allowedLinkDomains: ['example.com'] } },
-});
+};
+const full = parseGuardrailDefinition(fullInput);
+const { contentPolicyConfig: _learned, ...withoutClassifiers } = fullInput;
+const deterministic = parseGuardrailDefinition(withoutClassifiers);
 
-const kit = realDetectorKit();
+// The kit src/app.ts wires (realDetectorKit), built here so the bench does not load the whole server.
+const kit = createDetectorKit({ piiTagger: loadPiiTagger(), classifier: (name) => loadClassifier(name) });
 // Distinct string objects (per-text caches must not turn the timing into cache hits), built before timing.
 const texts = Array.from({ length: 64 }, (_, i) => makePrompt(4096, i));
-for (const [name, def] of [['full guardrail', full], ['rampart-default', parseGuardrailDefinition(builtinDefault())]] as const) {
-  const g = compileGuardrail(def, { id: name, version: '1', kit });
+const runs: [string, GuardrailDefinition, DetectorKit][] = [
+  ['full guardrail', full, kit],
+  ['rampart-default', parseGuardrailDefinition(builtinDefault()), kit],
+  // No classifiers and no tagger: the part of the full guardrail that is not learned.
+  ['full, no learned', deterministic, createDetectorKit()],
+];
+for (const [name, def, k] of runs) {
+  const g = compileGuardrail(def, { id: name, version: '1', kit: k });
   for (let i = 0; i < 300; i++) g.evaluate([texts[i % 64]], 'INPUT', {});
   const times = new Float64Array(N);
   const t0 = performance.now();

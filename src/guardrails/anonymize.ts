@@ -40,9 +40,15 @@ export function mergeSpans(spans: readonly MaskSpan[]): MaskSpan[] {
 
 /** Placeholder type names are restricted so the restorer can recognise them unambiguously. */
 function placeholderType(type: string): string {
-  const t = type.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
-  return t || 'REDACTED';
+  let t = placeholderTypes.get(type);
+  if (t === undefined) {
+    t = type.toUpperCase().replace(/[^A-Z0-9_]/g, '_') || 'REDACTED';
+    // Types are entity and regex names, a bounded set; the bound only guards against surprises.
+    if (placeholderTypes.size < 1000) placeholderTypes.set(type, t);
+  }
+  return t;
 }
+const placeholderTypes = new Map<string, string>();
 
 /** One request's reversible mapping. Never logged: it holds the very values the guardrail hid. */
 export class Vault {

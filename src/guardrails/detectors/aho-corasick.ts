@@ -10,6 +10,20 @@ export type AcCallback = (pattern: number, start: number, end: number) => void;
 
 /** Case folding shared by patterns and text: ASCII and simple one-to-one Unicode lower case. */
 function fold(c: number): number {
+  if (c >= 128) return (foldTable ??= buildFoldTable())[c];
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
+// fold() of every UTF-16 code unit, built once (65536 toLowerCase calls take milliseconds, too
+// long to repeat for every word filter a config compiles).
+let foldTable: Uint16Array | undefined;
+function buildFoldTable(): Uint16Array {
+  const t = new Uint16Array(65536);
+  for (let c = 0; c < 65536; c++) t[c] = computeFold(c);
+  return t;
+}
+
+function computeFold(c: number): number {
   if (c >= 65 && c <= 90) return c + 32;
   if (c < 128) return c;
   const l = String.fromCharCode(c).toLowerCase();

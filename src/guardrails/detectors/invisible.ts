@@ -7,6 +7,8 @@
  */
 import type { Detector, Finding, TextSource } from '../types.js';
 
+import { isAscii } from './normalize.js';
+
 export { normalizeForDetection, HOMOGLYPHS } from './normalize.js';
 
 export const INVISIBLE_DETECTOR = 'invisible';
@@ -24,13 +26,15 @@ const TAG_RUN_RE = /(?:\uDB40[\uDC00-\uDC7F])+/g;
 // since they are needed in emoji sequences and in Indic and Arabic scripts.
 const ZW_RE = /[\u200B\u2060-\u2064\u180E]+|(?<=.)\uFEFF+|(?<=[A-Za-z])[\u200C\u200D]+(?=[A-Za-z])/g;
 const BIDI_RE = /[\u202A-\u202E\u2066-\u2069]+/g;
-const NON_ASCII_RE = /[^\x00-\x7F]/;
 const WORD_RE = /[\p{L}\p{M}]{2,}/gu;
 const LATIN_RE = /[A-Za-z\u00C0-\u024F]/;
 const LOOKALIKE_RE = /[\u0370-\u03FF\u0400-\u04FF\u0500-\u052F]/;
-// Runs start after whitespace or punctuation: a consumed first character (not a look-behind) lets
-// the engine skip the many positions inside ordinary words quickly.
-const B64_RE = /(?:^|[\s"'`(\[{<>=:,;|])([A-Za-z0-9+\/_\-]{24,}={0,2})(?![A-Za-z0-9+\/_\-=])/g;
+// Base64 runs (standard and URL-safe alphabet) of at least this many characters are decoded.
+const B64_MIN_RUN = 24;
+const B64_CHAR = Uint8Array.from({ length: 128 }, (_, c) => Number(/[A-Za-z0-9+\/_\-]/.test(String.fromCharCode(c))));
+// A run counts when it starts the text or follows whitespace or one of these.
+const B64_AFTER = Uint8Array.from({ length: 128 }, (_, c) => Number(/[\s"'`(\[{<>=:,;|]/.test(String.fromCharCode(c))));
+const SPACE_RE = /\s/;
 // Hex-encoded printable ASCII: every byte's high nibble is 2-7, which prose rarely has in a row.
 const HEX_RE = /(?:[2-7][0-9A-Fa-f][ :]?){12,}|(?:\\x[2-7][0-9A-Fa-f]){8,}/g;
 
@@ -85,7 +89,7 @@ export function createInvisibleTextDetector(opts: InvisibleOptions = {}): Invisi
     name: INVISIBLE_DETECTOR,
     scan(text: string): InvisibleFinding[] {
       const out: InvisibleFinding[] = [];
-      const nonAscii = NON_ASCII_RE.test(text);
+      const nonAscii = !isAscii(text);
       if (nonAscii) {
         scanRegex(TAG_RUN_RE, text, (m) => {
           out.push({ detector: INVISIBLE_DETECTOR, type: 'UNICODE_TAGS', start: m.index, end: m.index + m[0].length, confidence: 'HIGH', decoded: decodeTags(m[0]) });
@@ -114,6 +118,71 @@ function scanRegex(re: RegExp, s: string, fn: (m: RegExpExecArray) => void): voi
   for (let m = re.exec(s); m !== null; m = re.exec(s)) fn(m);
 }
 
+function isBase64Char(c: number): boolean {
+  return c < 128 && B64_CHAR[c] === 1;
+}
+
+/**
+ * Calls `fn` with each maximal run of at least `min` characters of an ASCII class (`inClass[c]`
+ * is 1). A run that long must cover one of the positions probed every `min` characters, so prose
+ * costs a few reads per word, where a regex tried a match at every position (or after every space).
+ */
+function eachLongRun(t: string, min: number, inClass: Uint8Array, fn: (start: number, end: number) => void): void {
+  const has = (i: number): boolean => {
+    const c = t.charCodeAt(i);
+    return c < 128 && inClass[c] === 1;
+  };
+  let from = 0;
+  for (let i = min - 1; i < t.length; ) {
+    if (!has(i)) {
+      i += min;
+      continue;
+    }
+    let s = i;
+    while (s > from && has(s - 1)) s--;
+    let e = i + 1;
+    while (e < t.length && has(e)) e++;
+    from = e;
+    i = e + min;
+    if (e - s >= min) fn(s, e);
+  }
+}
+
+/**
+ * Calls `fn` with [start, end) of every base64 run: at least B64_MIN_RUN alphabet characters plus
+ * up to two '=', starting the text or after whitespace or punctuation, and not followed by more
+ * alphabet or '='.
+ */
+function eachBase64Run(t: string, fn: (start: number, end: number) => void): void {
+  eachLongRun(t, B64_MIN_RUN, B64_CHAR, (s, e) => {
+    if (s > 0) {
+      const before = t.charCodeAt(s - 1);
+      if (before < 128 ? B64_AFTER[before] === 0 : !SPACE_RE.test(t[s - 1])) return;
+    }
+    let pad = e;
+    while (pad < t.length && t.charCodeAt(pad) === 61) pad++;
+    if (pad - e > 2 || (pad < t.length && isBase64Char(t.charCodeAt(pad)))) return;
+    fn(s, pad);
+  });
+}
+
+// Every character a HEX_RE match can contain; a match is at least 24 of them.
+const HEX_MIN_RUN = 24;
+const HEX_RUN_CHAR = Uint8Array.from({ length: 128 }, (_, c) => Number(/[0-9A-Fa-f :\\x]/.test(String.fromCharCode(c))));
+
+/**
+ * HEX_RE's matches (index in `t`), found by running it only on the runs of characters it can
+ * match: a match never extends past one.
+ */
+function eachHexMatch(t: string, fn: (m: RegExpExecArray) => void): void {
+  eachLongRun(t, HEX_MIN_RUN, HEX_RUN_CHAR, (s, e) => {
+    scanRegex(HEX_RE, t.slice(s, e), (m) => {
+      m.index += s;
+      fn(m);
+    });
+  });
+}
+
 function scanEncoded(text: string, minLen: number): InvisibleFinding[] {
   const out: InvisibleFinding[] = [];
   const push = (start: number, end: number, decoded: string): void => {
@@ -121,15 +190,14 @@ function scanEncoded(text: string, minLen: number): InvisibleFinding[] {
     if (kind === 'BINARY') return;
     out.push({ detector: INVISIBLE_DETECTOR, type: 'ENCODED_TEXT', start, end, confidence: kind === 'TEXT' ? 'HIGH' : 'LOW', decoded });
   };
-  scanRegex(B64_RE, text, (m) => {
-    const run = m[1];
-    const start = m.index + m[0].length - run.length;
+  eachBase64Run(text, (start, end) => {
+    const run = text.slice(start, end);
     if (run.length < minLen || /^[0-9A-Fa-f]+$/.test(run)) return; // pure hex is decoded as hex below
     // Identifiers and paths ("some_long_function_name") are also base64 alphabet: require mixed case or digits.
     if (!/[A-Z]/.test(run) || !/[a-z0-9]/.test(run)) return;
-    push(start, start + run.length, decodeBase64(run));
+    push(start, end, decodeBase64(run));
   });
-  scanRegex(HEX_RE, text, (m) => {
+  eachHexMatch(text, (m) => {
     // A run that continues a longer hex string to the left is a hash or id, not encoded text.
     if (m.index > 0 && /[0-9A-Fa-f]/.test(text[m.index - 1])) return;
     push(m.index, m.index + m[0].length, decodeHex(m[0].trimEnd()));
@@ -140,7 +208,7 @@ function scanEncoded(text: string, minLen: number): InvisibleFinding[] {
 /** All hidden payloads in `text` (tag characters, base64, hex) that decode to readable text. */
 export function decodeHiddenText(text: string): string[] {
   const out: string[] = [];
-  if (NON_ASCII_RE.test(text)) scanRegex(TAG_RUN_RE, text, (m) => out.push(decodeTags(m[0])));
+  if (!isAscii(text)) scanRegex(TAG_RUN_RE, text, (m) => out.push(decodeTags(m[0])));
   for (const f of scanEncoded(text, 24)) if (f.decoded) out.push(f.decoded);
   return out.filter((s) => s.length > 0);
 }

@@ -7,7 +7,15 @@
 
 // Zero-width and format characters, Unicode tag characters (a surrogate pair each) and bidi controls.
 const INVISIBLE_RE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|\uDB40[\uDC00-\uDC7F]/g;
-const NON_ASCII_RE = /[^\x00-\x7F]/;
+
+/**
+ * True when every character is ASCII. Its UTF-8 length equals its length exactly then (any other
+ * code unit takes two or more bytes), and Node counts that natively, about forty times faster than
+ * a regex test over a 4 KB text.
+ */
+export function isAscii(s: string): boolean {
+  return Buffer.byteLength(s, 'utf8') === s.length;
+}
 
 /** Look-alike letters (after lower-casing) -> Latin. */
 export const HOMOGLYPHS: Readonly<Record<string, string>> = {
@@ -23,9 +31,14 @@ const HOMOGLYPH_RE = new RegExp(`[${Object.keys(HOMOGLYPHS).join('')}]`, 'g');
 const LEET: Readonly<Record<string, string>> = {
   '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '!': 'i', '|': 'l', '8': 'b',
 };
-// A leet character touching a letter; pure numbers ("call 911", "$5") are left alone.
-const LEET_HINT_RE = /[a-z][013457@$!|8]|[013457@$!|8][a-z]/;
-const LEET_HINT_G = /[a-z][013457@$!|8]|[013457@$!|8][a-z]/g;
+// A leet character touching a letter; pure numbers ("call 911", "$5") are left alone. The match is
+// the leet character: a regex that starts with the rare class scans about three times faster than
+// one that starts at every letter. An '@' whose token ends in ".x" is an e-mail address, which
+// deLeet leaves alone, so it is no hint (the look-ahead is bounded: a longer token is a hint,
+// which costs only time).
+const LEET_HINT_SRC = String.raw`(?:[013457$!|8]|@(?![a-z0-9@$!|]{0,254}\.[a-z]))(?:(?<=[a-z].)|(?=[a-z]))`;
+const LEET_HINT_RE = new RegExp(LEET_HINT_SRC);
+const LEET_HINT_G = new RegExp(LEET_HINT_SRC, 'g');
 const LEET_CHAR_RE = /[013457@$!|8]/g;
 
 function isTokenChar(c: number): boolean {
@@ -33,14 +46,19 @@ function isTokenChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 64 || c === 36 || c === 33 || c === 124;
 }
 
-/** Rewrites only the tokens that contain a leet character next to a letter. */
-function deLeet(s: string, one: 'i' | 'l'): string {
+/**
+ * Rewrites only the tokens that contain a leet character next to a letter; undefined when no token
+ * changed (an e-mail address is the usual hint that changes nothing), so the caller neither copies
+ * nor compares 4 KB strings for nothing.
+ */
+function deLeet(s: string, one: 'i' | 'l'): string | undefined {
   let out = '';
   let last = 0;
+  let changed = false;
   LEET_HINT_G.lastIndex = 0;
   for (let m = LEET_HINT_G.exec(s); m !== null; m = LEET_HINT_G.exec(s)) {
     let a = m.index;
-    let b = m.index + 2;
+    let b = m.index + 1;
     while (a > last && isTokenChar(s.charCodeAt(a - 1))) a--;
     while (b < s.length && isTokenChar(s.charCodeAt(b))) b++;
     const tok = s.slice(a, b);
@@ -51,17 +69,25 @@ function deLeet(s: string, one: 'i' | 'l'): string {
     }
     // Trailing '!' is punctuation ("stop!"), not an 'i'.
     const bare = tok.replace(/!+$/, '');
-    out += s.slice(last, a) + bare.replace(LEET_CHAR_RE, (c) => (c === '1' ? one : LEET[c])) + tok.slice(bare.length);
-    last = b;
+    const plain = bare.replace(LEET_CHAR_RE, (c) => (c === '1' ? one : LEET[c]));
+    if (plain !== bare) {
+      out += s.slice(last, a) + plain + tok.slice(bare.length);
+      last = b;
+      changed = true;
+    }
     LEET_HINT_G.lastIndex = b;
   }
-  return out + s.slice(last);
+  return changed ? out + s.slice(last) : undefined;
 }
 
 // Three or more single letters joined by one separator: "i g n o r e", "b.o.m.b", "k-i-l-l".
 const SPACED_RE = /(?<![\p{L}\p{N}])\p{L}(?:[ .\-_*]\p{L}(?![\p{L}\p{N}])){2,}/gu;
-const SPACED_HINT_RE = /(?<![a-z0-9])[a-z][ .\-_*][a-z][ .\-_*][a-z](?![a-z0-9])/;
+// x.y.z with single letters, written to start at the first separator (rarer than a letter).
+const SPACED_HINT_RE = /[ .\-_*][a-z][ .\-_*](?<=(?<![a-z0-9])[a-z][ .\-_*][a-z][ .\-_*])[a-z](?![a-z0-9])/;
 const SPACED_SEP_RE = /[ .\-_*]/g;
+// The hints on ASCII text before lower-casing it (lower-casing ASCII only turns A-Z into a-z).
+const LEET_HINT_ANY_CASE = new RegExp(LEET_HINT_RE.source.replaceAll('a-z', 'A-Za-z'));
+const SPACED_HINT_ANY_CASE = new RegExp(SPACED_HINT_RE.source.replaceAll('a-z', 'A-Za-z'));
 const WS_RE = /\s{2,}|[\t\n\r\f\v\u00A0\u2028\u2029]/g;
 
 export interface NormalizeOptions {
@@ -83,22 +109,26 @@ export function normalizeDetailed(text: string, opts: NormalizeOptions = {}): No
   let s = text;
   let changed = false;
   let leetOne = false;
-  if (NON_ASCII_RE.test(s)) {
+  if (!isAscii(s)) {
     const n = s.normalize('NFKC').replace(INVISIBLE_RE, '').toLowerCase().replace(HOMOGLYPH_RE, (c) => HOMOGLYPHS[c] ?? c);
     changed = n !== s.toLowerCase();
     s = n;
   } else {
+    // Plain ASCII text with neither hint has nothing to undo: no lower-cased copy is needed.
+    if (opts.onlyIfDeobfuscated && !LEET_HINT_ANY_CASE.test(s) && !SPACED_HINT_ANY_CASE.test(s)) {
+      return { text: '', deobfuscated: false, leetOne: false };
+    }
     s = s.toLowerCase();
   }
   if (LEET_HINT_RE.test(s)) {
     const n = deLeet(s, opts.one ?? 'i');
-    if (n !== s) {
+    if (n !== undefined) {
       changed = true;
       leetOne = /[a-z]1|1[a-z]/.test(s);
+      s = n;
     }
-    s = n;
   }
-  if (SPACED_HINT_RE.test(s) || (changed && NON_ASCII_RE.test(text))) {
+  if (SPACED_HINT_RE.test(s) || (changed && !isAscii(text))) {
     const n = s.replace(SPACED_RE, (run) => run.replace(SPACED_SEP_RE, ''));
     changed ||= n !== s;
     s = n;

@@ -1,12 +1,12 @@
 /**
  * Credentials in text: cloud and SaaS API keys by their documented prefixes, JWTs, PEM private
  * keys, connection strings with a password, and `password=` / `api_key=` assignments whose value
- * looks random. Each rule is gated by literal substrings, all found in one Aho-Corasick pass, so
- * prose pays for one scan plus the few rules whose gate occurs. Keyword-led rules run only in a
- * window after their keyword.
+ * looks random. Each rule is gated by literal substrings, all found in one Aho-Corasick pass that
+ * the PII detector's keywords share (literals.ts), so prose pays for one scan plus the few rules
+ * whose gate occurs. Keyword-led rules run only in a window after their keyword.
  */
 import type { Detector, Finding } from '../types.js';
-import { AhoCorasick } from './aho-corasick.js';
+import { literalHits, registerLiterals } from './literals.js';
 import { DisjointIntervals } from './intervals.js';
 
 export const SECRETS_DETECTOR = 'secrets';
@@ -102,19 +102,15 @@ const RULES: Rule[] = [
     accept: (v) => randomLooking(v) },
 ];
 
-const GATES: string[] = [];
-const GATE_RULES: number[][] = [];
+// Each gate literal's id (literals.ts) and the rules it gates.
+const GATE_RULES = new Map<number, number[]>();
 RULES.forEach((r, i) => {
-  for (const g of r.gate) {
-    let id = GATES.indexOf(g);
-    if (id === -1) {
-      id = GATES.push(g) - 1;
-      GATE_RULES.push([]);
-    }
-    GATE_RULES[id].push(i);
-  }
+  registerLiterals(r.gate).forEach((id) => {
+    const rules = GATE_RULES.get(id);
+    if (rules === undefined) GATE_RULES.set(id, [i]);
+    else if (!rules.includes(i)) rules.push(i);
+  });
 });
-const GATE_AC = new AhoCorasick(GATES);
 
 /** Merged [start, end) windows after each keyword hit. */
 function windowsAfter(hits: number[], span: number, max: number): [number, number][] {
@@ -135,10 +131,12 @@ export function createSecretsDetector(): Detector {
     scan(text: string): Finding[] {
       const out: Finding[] = [];
       const taken = new DisjointIntervals();
-      const hitsByRule: (number[] | undefined)[] = RULES.map(() => undefined);
-      GATE_AC.findAll(text, (pattern, start) => {
-        for (const r of GATE_RULES[pattern]) (hitsByRule[r] ??= []).push(start);
-      });
+      const hitsByRule: (number[] | undefined)[] = new Array<number[] | undefined>(RULES.length);
+      const literals = literalHits(text);
+      for (const [id, rules] of GATE_RULES) {
+        const starts = literals[id];
+        if (starts !== undefined) for (const r of rules) (hitsByRule[r] ??= []).push(...starts);
+      }
       RULES.forEach((rule, ri) => {
         const hits = hitsByRule[ri];
         if (hits === undefined) return;

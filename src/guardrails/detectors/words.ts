@@ -6,6 +6,7 @@
  */
 import type { Detector, Finding, TextSource } from '../types.js';
 import { AhoCorasick } from './aho-corasick.js';
+import { LiteralCollector, registeredLiterals } from './literals.js';
 import { DetectorConfigError } from './config-error.js';
 import { normalizeDetailed } from './normalize.js';
 import profanity from './profanity-en.json' with { type: 'json' };
@@ -58,20 +59,27 @@ export function createWordsDetector(opts: WordsOptions = {}): WordsDetector {
     if (l !== 'PROFANITY') throw new DetectorConfigError(`managedLists[${i}]`, `unknown managed word list '${String(l)}'`);
     for (const w of PROFANITY_WORDS) entries.push({ text: canonical(w), type: 'PROFANITY', match: w });
   });
-  const ac = new AhoCorasick(entries.map((e) => e.text));
+  // The literals other detectors gate on ride along (patterns after the words): one pass over the
+  // text finds both, and the PII and secrets detectors reuse the literal hits.
+  const literals = registeredLiterals();
+  const ac = new AhoCorasick([...entries.map((e) => e.text), ...literals.words]);
+  const wordCount = entries.length;
 
-  function find(text: string, withOffsets: boolean, seen: Set<number>, out: WordFinding[]): void {
+  function find(text: string, withOffsets: boolean, seen: Set<number>, out: WordFinding[], lits?: LiteralCollector): void {
     ac.findAll(text, (pattern, start, end) => {
-      const m = { pattern, start, end };
-      if (m.start > 0 && isWordChar(text.charCodeAt(m.start - 1))) return;
-      if (m.end < text.length && isWordChar(text.charCodeAt(m.end))) return;
-      const e = entries[m.pattern];
-      if (!withOffsets && seen.has(m.pattern)) return;
-      seen.add(m.pattern);
+      if (pattern >= wordCount) {
+        lits?.add(pattern - wordCount, start);
+        return;
+      }
+      if (start > 0 && isWordChar(text.charCodeAt(start - 1))) return;
+      if (end < text.length && isWordChar(text.charCodeAt(end))) return;
+      const e = entries[pattern];
+      if (!withOffsets && seen.has(pattern)) return;
+      seen.add(pattern);
       const f: WordFinding = { detector: WORDS_DETECTOR, type: e.type, confidence: 'HIGH', match: e.match };
       if (withOffsets) {
-        f.start = m.start;
-        f.end = m.end;
+        f.start = start;
+        f.end = end;
       }
       out.push(f);
     });
@@ -84,7 +92,9 @@ export function createWordsDetector(opts: WordsOptions = {}): WordsDetector {
       if (entries.length === 0) return out;
       const seen = new Set<number>();
       // The automaton folds case itself, so the text is scanned as given and offsets are exact.
-      find(text, true, seen, out);
+      const lits = new LiteralCollector(literals.words.length, literals.version);
+      find(text, true, seen, out, lits);
+      lits.remember(text);
       // Obfuscated forms: only words not already found in the plain text are reported again.
       const norm = normalizeDetailed(text, { onlyIfDeobfuscated: true });
       if (norm.deobfuscated) {

@@ -4,7 +4,7 @@
  * "zip code is N", and "address: ..." / "lives at ..." lines that contain a number. Free-form
  * addresses are left to the learned tagger.
  */
-import { ASSIGN, eachMatchIn, groupSpan, hasKeyword, keywordWindows, registerKeywords, RANK_CONTEXT, type Scanner } from './scan.js';
+import { ASSIGN, eachMatchAt, eachMatchIn, groupSpan, hasKeyword, isUpper, keywordWindows, registerKeywords, RANK_CONTEXT, type ScanInput, type Scanner } from './scan.js';
 
 const STREET_TYPES =
   'Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|' +
@@ -13,15 +13,26 @@ const STREET_TYPES =
 const UNIT = String.raw`(?:,?\s{1,3}(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|#)\.?\s?#?\d{1,6}[A-Za-z]?)?`;
 const US_STREET_RE = new RegExp(
   String.raw`\b\d{1,6}[A-Za-z]?[ \t]{1,3}(?:[NSEW]\.?[ \t]|North[ \t]|South[ \t]|East[ \t]|West[ \t])?(?:[\p{Lu}\d][\p{L}\d'\-]*\.?[ \t]{1,3}){0,4}(?:${STREET_TYPES})\b\.?` + UNIT,
-  'gu',
+  'uy',
 );
+// The house number is followed by a space or tab, or by one letter ("12B").
+const US_STREET_AT = {
+  offsets: [0], minRun: 1, maxRun: 6,
+  accept: (t: string, runs: readonly number[], r: number): boolean => {
+    const c = t.charCodeAt(runs[r + 1]);
+    return isBlank(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  },
+};
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9;
+}
 const EU_STREET_RE =
   /(?<![\p{L}])\p{Lu}[\p{L}\-]{0,30}(?:straße|strasse|gasse|weg|vej|veien|vegen|gata|gatan|vägen|katu|tie|laan|straat|allee|platz|plein|gade|utca|ulica|cesta|iela|stræde|vænget|bakken)\s{1,3}\d{1,5}[a-z]?\b|(?<![\p{L}])\p{Lu}[\p{L}\-]{1,30}\s(?:Straße|Strasse|Str\.|Gasse|Weg|Allee|Platz|Gate|Gata|Vej|Veien|Gatan|Laan|Straat|Plein|Ulica|Utca)\s{1,3}\d{1,5}[a-z]?\b|(?<![\p{L}])\p{Lu}[\p{L}\-]{1,30}\s(?:útja|út|utca|tér|körút)\s{1,3}\d{1,5}[a-z]?\b|\b(?:Rue|Via|Calle|Avenida|Rua|Piazza|Paseo|Carrer|Viale|Corso|Chemin|Rúa|Plac|Ulica|C\/)\s(?:[\p{L}'\-]{1,30}\s){0,4}\d{1,5}\b/gu;
 const UNIT_RE = /\b(?:Apt|Apartment|Suite|Ste|Unit)\.?\s?#?\d{1,6}[A-Za-z]?\b/g;
 const PO_BOX_RE = /\b(?:P\.?\s?O\.?\s?Box|PSC\s\d{1,5},?\s?Box|Box)\s\d{1,6}\b|\b(?:APO|FPO|DPO)\s(?:AA|AE|AP)\s\d{5}\b/gi;
 const US_STATES =
   'AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR|VI|GU';
-const STATE_ZIP_RE = new RegExp(String.raw`\b(?:${US_STATES}),?\s\d{5}(?:-\d{4})?\b`, 'g');
+const STATE_ZIP_RE = new RegExp(String.raw`\b(?:${US_STATES}),?\s\d{5}(?:-\d{4})?\b`, 'y');
 const ZIP_CTX_RE = new RegExp(
   String.raw`\b(?:zip|postal|post)\s?code\b` + ASSIGN + String.raw`([A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|\d{3,5}(?:-\d{3,4})?)\b`,
   'gid',
@@ -30,10 +41,11 @@ const LINE_CTX_RE =
   /\b(?:(?:home |street |mailing |billing |shipping |postal )?address\s*(?:is\b|:|-)|(?:lives|living|located|resides?|staying)\s+(?:at|on)\b|moved\s+to\b)\s*([\p{Lu}\d][^\n]{3,99}?)(?=\.(?:\s|$)|\n|$|\?|!)/giud;
 
 // Address-block lines: "28245 Puruntie 82", "3482 Via Franscini 71" at the start of a line.
-const LINE_STREET_RE = /^[ \t>?]*(\d{1,6}[A-Za-z]?[ \t]{1,3}(?:[\p{Lu}][\p{L}.'\-]*|[a-z]{1,4}\.)(?:[ \t]{1,3}[\p{L}][\p{L}.'\-]*){0,4}[ \t]{1,3}\d{1,5}\b)/dgmu;
+const LINE_STREET_RE = /^[ \t>?]*(\d{1,6}[A-Za-z]?[ \t]{1,3}(?:[\p{Lu}][\p{L}.'\-]*|[a-z]{1,4}\.)(?:[ \t]{1,3}[\p{L}][\p{L}.'\-]*){0,4}[ \t]{1,3}\d{1,5}\b)/dymu;
 // The same "number name number" line after a unit, a comma or "at/is/to": "Suite 913 0547 Bygget 91".
+// The cue is a look-behind, so the regex starts at the street number and runs at digit runs only.
 const AFTER_CUE_STREET_RE =
-  /(?:(?:Apt|Apartment|Suite|Ste|Unit)\.?\s?#?\d{1,6}[A-Za-z]?|[,:]|\b(?:at|is|to))[ \t]{1,3}(\d{2,6}[ \t]{1,3}[\p{Lu}][\p{L}.'\-]*(?:[ \t]{1,3}[\p{L}][\p{L}.'\-]*){0,3}[ \t]{1,3}\d{1,5})\b/dgu;
+  /(?<=(?:(?:Apt|Apartment|Suite|Ste|Unit)\.?\s?#?\d{1,6}[A-Za-z]?|[,:]|\b(?:at|is|to))[ \t]{1,3})(\d{2,6}[ \t]{1,3}[\p{Lu}][\p{L}.'\-]*(?:[ \t]{1,3}[\p{L}][\p{L}.'\-]*){0,3}[ \t]{1,3}\d{1,5})\b/dyu;
 // "the corner of X and Y", a phrase that only ever introduces a location.
 const CORNER_RE = /\b(?:the\s)?corner\sof\s[^\n]{3,100}?(?=[,.?!](?:\s|$)|\n|$)/gi;
 // A named street without a house number, after "on"/"at": "on Marina Fort Street".
@@ -82,7 +94,41 @@ const UNIT_WORDS = ['apt', 'apartment', 'suite', 'ste ', 'ste.', 'unit'];
 const BOX_WORDS = ['box', 'apo', 'fpo', 'dpo'];
 const CORNER_WORDS = ['corner of'];
 const STREET_WORDS = ['street', 'avenue', 'road', 'boulevard', 'lane', 'drive', 'parkway', 'turnpike', 'highway'];
-registerKeywords([...LINE_WORDS, ...ZIP_WORDS, ...UNIT_WORDS, ...BOX_WORDS, ...CORNER_WORDS, ...STREET_WORDS]);
+// Every literal EU_STREET_RE and COUNTRY_ZIP_RE need, lower-cased: without one they cannot match,
+// so most text skips both regexes.
+const EU_STREET_WORDS = [
+  'straße', 'strasse', 'gasse', 'weg', 'vej', 'veien', 'vegen', 'gata', 'gatan', 'vägen', 'katu', 'tie', 'laan', 'straat',
+  'allee', 'platz', 'plein', 'gade', 'utca', 'ulica', 'cesta', 'iela', 'stræde', 'vænget', 'bakken', 'str.', 'gate', 'út',
+  'tér', 'rue', 'via', 'calle', 'avenida', 'rua', 'piazza', 'paseo', 'carrer', 'viale', 'corso', 'chemin', 'rúa', 'plac', 'c/',
+];
+const COUNTRY_WORDS = COUNTRIES.toLowerCase().split('|');
+const LINE_KEYWORDS = registerKeywords(LINE_WORDS);
+const ZIP_KEYWORDS = registerKeywords(ZIP_WORDS);
+const UNIT_KEYWORDS = registerKeywords(UNIT_WORDS);
+const BOX_KEYWORDS = registerKeywords(BOX_WORDS);
+const CORNER_KEYWORDS = registerKeywords(CORNER_WORDS);
+const STREET_KEYWORDS = registerKeywords(STREET_WORDS);
+const EU_STREET_KEYWORDS = registerKeywords(EU_STREET_WORDS);
+const COUNTRY_KEYWORDS = registerKeywords(COUNTRY_WORDS);
+
+/**
+ * LINE_STREET_RE at the start of each line whose first token (after indentation or quote marks) is
+ * a house number; m.index is the line start.
+ */
+function eachLineStreet(input: ScanInput, fn: (m: RegExpExecArray) => void): void {
+  const t = input.text;
+  const runs = input.digitRuns;
+  for (let r = 0; r < runs.length; r += 2) {
+    if (runs[r + 1] - runs[r] > 6) continue;
+    let p = runs[r];
+    while (p > 0 && LINE_INDENT.includes(t[p - 1])) p--;
+    if (p > 0 && t[p - 1] !== '\n') continue;
+    LINE_STREET_RE.lastIndex = p;
+    const m = LINE_STREET_RE.exec(t);
+    if (m !== null) fn(m);
+  }
+}
+const LINE_INDENT = ' \t>?';
 
 export const scanAddresses: Scanner = (input, out) => {
   const t = input.text;
@@ -90,40 +136,38 @@ export const scanAddresses: Scanner = (input, out) => {
   const push = (s: number, e: number): void => {
     out.push({ type: 'ADDRESS', start: s, end: extendBlock(t, e), rank: RANK_CONTEXT, confidence: 'MEDIUM' });
   };
-  eachMatchIn(LINE_STREET_RE, t, input.addressWindows, 1, (m) => {
-    // A window may start mid-line, where the regex's ^ also matches; only real line starts count.
-    if (m.index > 0 && t[m.index - 1] !== '\n') return;
+  eachLineStreet(input, (m) => {
     const span = groupSpan(m, 1);
     if (span) push(span[0], span[1]);
   });
-  eachMatchIn(AFTER_CUE_STREET_RE, t, input.addressWindows, 2, (m) => {
+  eachMatchAt(input, AFTER_CUE_STREET_RE, { offsets: [0], minRun: 2, maxRun: 6, accept: (s, runs, r) => isBlank(s.charCodeAt(runs[r + 1])) }, (m) => {
     const span = groupSpan(m, 1);
     if (span) push(span[0], span[1]);
   });
-  if (hasKeyword(input, CORNER_WORDS)) {
-    const cw = keywordWindows(input, CORNER_WORDS, 8, 130);
+  if (hasKeyword(input, CORNER_KEYWORDS)) {
+    const cw = keywordWindows(input, CORNER_KEYWORDS, 8, 130);
     if (cw) eachMatchIn(CORNER_RE, t, cw, 0, (m) => push(m.index, m.index + m[0].length));
   }
-  const streetWords = keywordWindows(input, STREET_WORDS, 80, 8);
+  const streetWords = keywordWindows(input, STREET_KEYWORDS, 80, 8);
   if (streetWords) {
     eachMatchIn(NAMED_STREET_RE, t, streetWords, 0, (m) => {
       const span = groupSpan(m, 1);
       if (span) push(span[0], span[1]);
     });
   }
-  eachMatchIn(COUNTRY_ZIP_RE, t, input.addressWindows, 3, (m) => push(m.index, m.index + m[0].length));
-  eachMatchIn(US_STREET_RE, t, input.addressWindows, 1, (m) => push(m.index, m.index + m[0].length));
-  eachMatchIn(EU_STREET_RE, t, input.addressWindows, 1, (m) => push(m.index, m.index + m[0].length));
-  if (hasKeyword(input, UNIT_WORDS)) eachMatchIn(UNIT_RE, t, input.addressWindows, 1, (m) => push(m.index, m.index + m[0].length));
-  if (hasKeyword(input, BOX_WORDS)) eachMatchIn(PO_BOX_RE, t, input.addressWindows, 1, (m) => push(m.index, m.index + m[0].length));
-  eachMatchIn(STATE_ZIP_RE, t, input.addressWindows, 5, (m) => push(m.index, m.index + m[0].length));
-  if (hasKeyword(input, ZIP_WORDS)) {
+  if (hasKeyword(input, COUNTRY_KEYWORDS)) eachMatchIn(COUNTRY_ZIP_RE, t, input.addressWindows, 3, (m) => push(m.index, m.index + m[0].length));
+  eachMatchAt(input, US_STREET_RE, US_STREET_AT, (m) => push(m.index, m.index + m[0].length));
+  if (hasKeyword(input, EU_STREET_KEYWORDS)) eachMatchIn(EU_STREET_RE, t, input.addressWindows, 1, (m) => push(m.index, m.index + m[0].length));
+  if (hasKeyword(input, UNIT_KEYWORDS)) eachMatchIn(UNIT_RE, t, input.addressWindows, 1, (m) => push(m.index, m.index + m[0].length));
+  if (hasKeyword(input, BOX_KEYWORDS)) eachMatchIn(PO_BOX_RE, t, input.addressWindows, 1, (m) => push(m.index, m.index + m[0].length));
+  eachMatchAt(input, STATE_ZIP_RE, { offsets: [3, 4], minRun: 5, maxRun: 5, lead: isUpper }, (m) => push(m.index, m.index + m[0].length));
+  if (hasKeyword(input, ZIP_KEYWORDS)) {
     eachMatchIn(ZIP_CTX_RE, t, input.addressWindows, 3, (m) => {
       const span = groupSpan(m, 1);
       if (span) push(span[0], span[1]);
     });
   }
-  const lineCtx = keywordWindows(input, LINE_WORDS, 24, 130);
+  const lineCtx = keywordWindows(input, LINE_KEYWORDS, 24, 130);
   if (lineCtx) {
     eachMatchIn(LINE_CTX_RE, t, lineCtx, 0, (m) => {
       const span = groupSpan(m, 1);

@@ -4,7 +4,7 @@
  * gated by a cheap substring test so ordinary prose skips it.
  */
 import type { PiiEntityType } from './entities.js';
-import { ASSIGN, ASSIGN_STRICT, eachMatchIn, groupSpan, keywordWindows, registerKeywords, RANK_CONTEXT, RANK_FORMAT, type ScanInput, type PiiHit, type Scanner } from './scan.js';
+import { ASSIGN, ASSIGN_STRICT, eachMatchAt, eachMatchIn, groupSpan, isUpper, keywordWindows, registerKeywords, RANK_CONTEXT, RANK_FORMAT, type Keywords, type ScanInput, type PiiHit, type Scanner } from './scan.js';
 
 interface KeyedRule {
   type: PiiEntityType;
@@ -67,9 +67,9 @@ const RULES: KeyedRule[] = [
   },
 ];
 
-function runRule(input: ScanInput, rule: KeyedRule, out: PiiHit[]): void {
+function runRule(input: ScanInput, rule: KeyedRule, gate: Keywords, out: PiiHit[]): void {
   // The regex starts at its keyword, so it only needs to run near the keyword's occurrences.
-  const windows = keywordWindows(input, rule.gate, 16, 140);
+  const windows = keywordWindows(input, gate, 16, 140);
   if (windows === undefined) return;
   eachMatchIn(rule.re, input.text, windows, 0, (m) => {
     const group = m[2] !== undefined ? 2 : 1;
@@ -82,24 +82,36 @@ function runRule(input: ScanInput, rule: KeyedRule, out: PiiHit[]): void {
   });
 }
 
-for (const r of RULES) registerKeywords(r.gate);
-
-export const CONTEXT_SCANNERS: { types: PiiEntityType[]; scan: Scanner }[] = RULES.map((rule) => ({
-  types: [rule.type],
-  scan: (input, out) => runRule(input, rule, out),
-}));
+export const CONTEXT_SCANNERS: { types: PiiEntityType[]; scan: Scanner }[] = RULES.map((rule) => {
+  const gate = registerKeywords(rule.gate);
+  return { types: [rule.type], scan: (input, out) => runRule(input, rule, gate, out) };
+});
 
 // UK plates (AB12 CDE) are distinctive enough to stand without a keyword.
-const UK_PLATE_RE = /\b[A-Z]{2}\d{2} ?[A-Z]{3}\b/g;
+const UK_PLATE_RE = /\b[A-Z]{2}\d{2} ?[A-Z]{3}\b/y;
 export const scanUkPlates: Scanner = (input, out) => {
   if (input.digits < 2) return;
-  eachMatchIn(UK_PLATE_RE, input.text, input.digitWindows, 2, (m) => {
+  eachMatchAt(input, UK_PLATE_RE, { offsets: [2], minRun: 2, maxRun: 2, lead: isUpper }, (m) => {
     out.push({ type: 'LICENSE_PLATE', start: m.index, end: m.index + m[0].length, rank: RANK_FORMAT, confidence: 'MEDIUM' });
   });
 };
 
 // "42 years old", "38-year-old", "64 y/o", "aged 42", "age: 42", "age of 71", "turned 47".
-const AGE_AFTER_RE = /\b(\d{1,3})(?:\s?-?\s?(?:years?|yrs?)[\s\-]?(?:old\b|of age\b)|\s?(?:y\/o|y\.o\.|yo)(?![\w\/]))/gid;
+const AGE_AFTER_RE = /\b(\d{1,3})(?:\s?-?\s?(?:years?|yrs?)[\s\-]?(?:old\b|of age\b)|\s?(?:y\/o|y\.o\.|yo)(?![\w\/]))/yid;
+// "years", "yrs", "y/o", "yo" follow the number after at most a space, a dash and a space.
+const AGE_AFTER_AT = {
+  offsets: [0], minRun: 1, maxRun: 3,
+  accept: (t: string, runs: readonly number[], r: number): boolean => {
+    for (let i = runs[r + 1]; i <= runs[r + 1] + 3; i++) {
+      const c = t.charCodeAt(i);
+      if (c === 121 || c === 89) return true;
+      // Whitespace or '-' (anything non-ASCII may be a Unicode space: let the regex decide).
+      if (!(c === 32 || c === 45 || (c >= 9 && c <= 13) || c >= 128)) return false;
+    }
+    return false;
+  },
+};
+const AGE_KEYWORDS = registerKeywords(['age', 'turn']);
 const AGE_BEFORE_RE = /\b(?:aged?|age of|turned|turning|turns)\b[\s:=\-]{0,3}(?:is\s|was\s|of\s)?(\d{1,3})\b(?![.,]\d|\s?%)/gid;
 
 
@@ -112,6 +124,8 @@ export const scanAge: Scanner = (input, out) => {
     if (n > 125) return;
     out.push({ type: 'AGE', start: span[0], end: span[1], rank: RANK_CONTEXT, confidence: 'MEDIUM' });
   };
-  eachMatchIn(AGE_AFTER_RE, input.text, input.digitWindows, 1, emit);
-  eachMatchIn(AGE_BEFORE_RE, input.text, input.digitWindows, 1, emit);
+  eachMatchAt(input, AGE_AFTER_RE, AGE_AFTER_AT, emit);
+  // The number follows its keyword within a few characters.
+  const windows = keywordWindows(input, AGE_KEYWORDS, 0, 24);
+  if (windows) eachMatchIn(AGE_BEFORE_RE, input.text, windows, 0, emit);
 };

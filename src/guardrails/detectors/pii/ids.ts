@@ -3,10 +3,10 @@
  * VIN (check digit), AWS access key ids and secret keys.
  */
 import { ibanValid, vinValid } from './checksums.js';
-import { eachMatch, eachMatchIn, hasKeyword, keywordWindows, near, registerKeywords, RANK_CHECKSUM, RANK_CONTEXT, RANK_FORMAT, type Scanner } from './scan.js';
+import { eachMatch, eachMatchAt, eachMatchIn, hasKeyword, isLetter, isUpper, keywordWindows, near, registerKeywords, RANK_CHECKSUM, RANK_CONTEXT, RANK_FORMAT, type Scanner } from './scan.js';
 
 // Country code, check digits, then BBAN chars, optionally grouped by single spaces.
-const IBAN_START_RE = /\b[A-Za-z]{2}\d{2}(?=[ ]?[A-Za-z0-9]{4})/g;
+const IBAN_START_RE = /\b[A-Za-z]{2}\d{2}(?=[ ]?[A-Za-z0-9]{4})/y;
 
 function isAlnum(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -15,7 +15,7 @@ function isAlnum(c: number): boolean {
 export const scanIbans: Scanner = (input, out) => {
   if (input.digits < 10) return;
   const t = input.text;
-  eachMatchIn(IBAN_START_RE, t, input.digitWindows, 8, (m) => {
+  eachMatchAt(input, IBAN_START_RE, { offsets: [2], minRun: 2, maxRun: Infinity, lead: isLetter }, (m) => {
     // Walk alphanumerics allowing single spaces, and accept the longest prefix that validates;
     // greedy regexes would otherwise swallow the next word ("GB82... to").
     let compact = '';
@@ -47,8 +47,13 @@ const ISO_COUNTRIES = new Set(
 const SWIFT_RE = /\b[A-Z]{4}([A-Z]{2})[A-Z0-9]{2}(?:[A-Z0-9]{3})?\b/g;
 const SWIFT_CTX = /swift|\bbic\b|bank|wire|transfer|routing|sort code/;
 
-const SWIFT_WORDS = ['swift', 'bic ', 'bic:', 'bic/', 'bank', 'wire', 'transfer', 'routing', 'sort code'];
-registerKeywords(SWIFT_WORDS);
+// Every word of SWIFT_CTX ('bic' without its \b: a superset), so a code with a banking word
+// before it always lies in one of their windows.
+const SWIFT_WORDS = ['swift', 'bic', 'bank', 'wire', 'transfer', 'routing', 'sort code'];
+const SWIFT_AT_RE = new RegExp(SWIFT_RE.source, 'y');
+// A code whose location part has a digit: its first digit run starts 6 to 10 characters in.
+const SWIFT_AT = { offsets: [6, 7, 8, 9, 10], minRun: 1, maxRun: 5, lead: isUpper };
+const SWIFT_KEYWORDS = registerKeywords(SWIFT_WORDS);
 
 export const scanSwift: Scanner = (input, out) => {
   // Codes are found next to a banking word, or anywhere when their location part has a digit.
@@ -64,30 +69,46 @@ export const scanSwift: Scanner = (input, out) => {
     if (!ctx && !digitInLocation) return;
     out.push({ type: 'SWIFT_CODE', start: m.index, end, rank: ctx ? RANK_FORMAT : RANK_CONTEXT, confidence: ctx ? 'HIGH' : 'MEDIUM' });
   };
-  const kw = keywordWindows(input, SWIFT_WORDS, 64, 64);
+  const kw = keywordWindows(input, SWIFT_KEYWORDS, 64, 64);
   if (kw) eachMatchIn(SWIFT_RE, input.text, kw, 0, onMatch);
-  eachMatchIn(SWIFT_RE, input.text, input.digitWindows, 1, onMatch);
+  eachMatchAt(input, SWIFT_AT_RE, SWIFT_AT, onMatch);
 };
 
 // Prefix letters exclude D F I Q U V (and O second); BG GB NK KN TN NT ZZ are never issued.
-const NINO_RE = /\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g;
+const NINO_RE = /\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/y;
 
 export const scanNino: Scanner = (input, out) => {
   if (input.digits < 6) return;
-  eachMatchIn(NINO_RE, input.text, input.digitWindows, 6, (m) => {
+  eachMatchAt(input, NINO_RE, { offsets: [2, 3], minRun: 2, maxRun: 6, lead: isUpper }, (m) => {
     out.push({ type: 'UK_NATIONAL_INSURANCE_NUMBER', start: m.index, end: m.index + m[0].length, rank: RANK_FORMAT, confidence: 'HIGH' });
   });
 };
 
-const VIN_RE = /\b[A-HJ-NPR-Z0-9]{17}\b/g;
+const VIN_RE = /\b[A-HJ-NPR-Z0-9]{17}\b/y;
+
+function isVinChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90 && c !== 73 && c !== 79 && c !== 81);
+}
 
 export const scanVins: Scanner = (input, out) => {
   if (input.digits < 2) return;
-  eachMatchIn(VIN_RE, input.text, input.digitWindows, 5, (m) => {
+  const t = input.text;
+  const runs = input.digitRuns;
+  let done = 0;
+  // A VIN is a whole 17-character token with digits in it: try it only from where the token
+  // around a digit run starts.
+  for (let r = 0; r < runs.length; r += 2) {
+    let s = runs[r];
+    while (s > done && runs[r] - s < 17 && isVinChar(t.charCodeAt(s - 1))) s--;
+    if (s < done || !isVinChar(t.charCodeAt(s + 16)) || isVinChar(t.charCodeAt(s + 17))) continue;
+    VIN_RE.lastIndex = s;
+    const m = VIN_RE.exec(t);
+    if (m === null) continue;
+    done = m.index + 17;
     const v = m[0];
-    if (!/[A-Z]/.test(v) || !/\d/.test(v) || !vinValid(v)) return;
+    if (!/[A-Z]/.test(v) || !/\d/.test(v) || !vinValid(v)) continue;
     out.push({ type: 'VEHICLE_IDENTIFICATION_NUMBER', start: m.index, end: m.index + 17, rank: RANK_CHECKSUM, confidence: 'HIGH' });
-  });
+  }
 };
 
 export const AWS_ACCESS_KEY_RE = /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b/g;
@@ -99,16 +120,21 @@ export function looksRandom(v: string): boolean {
 }
 
 const AWS_WORDS = ['secret', 'aws_', 'aws ', 'aws-', 'aws:', 'private key'];
-registerKeywords(AWS_WORDS);
+const AWS_KEYWORDS = registerKeywords(AWS_WORDS);
+// Key ids start with one of these prefixes: they run only after one.
+const AWS_KEY_ID_PREFIXES = registerKeywords(['akia', 'asia', 'abia', 'acca', 'agpa', 'aida', 'aroa', 'aipa', 'anpa', 'anva', 'apka']);
 
 export const scanAwsKeys: Scanner = (input, out) => {
   const t = input.text;
   let sawKeyId = false;
-  eachMatchIn(AWS_ACCESS_KEY_RE, t, input.digitWindows, 1, (m) => {
-    sawKeyId = true;
-    out.push({ type: 'AWS_ACCESS_KEY', start: m.index, end: m.index + 20, rank: RANK_CHECKSUM, confidence: 'HIGH' });
-  });
-  if (!sawKeyId && !hasKeyword(input, AWS_WORDS)) return;
+  const ids = keywordWindows(input, AWS_KEY_ID_PREFIXES, 0, 24);
+  if (ids) {
+    eachMatchIn(AWS_ACCESS_KEY_RE, t, ids, 0, (m) => {
+      sawKeyId = true;
+      out.push({ type: 'AWS_ACCESS_KEY', start: m.index, end: m.index + 20, rank: RANK_CHECKSUM, confidence: 'HIGH' });
+    });
+  }
+  if (!sawKeyId && !hasKeyword(input, AWS_KEYWORDS)) return;
   eachMatch(AWS_SECRET_RE, t, (m) => {
     if (!looksRandom(m[0])) return;
     if (!sawKeyId && !near(input, m.index, m.index + 40, AWS_SECRET_CTX, 80)) return;

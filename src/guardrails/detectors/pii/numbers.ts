@@ -1,21 +1,25 @@
 /**
  * Numeric identifiers: cards, US/CA/UK national and bank numbers. Each pattern is bounded (no
  * nested unbounded repetition), and numbers that are only digits need a checksum or a context word:
- * a bare nine-digit number is far more often an order id than an SSN.
+ * a bare nine-digit number is far more often an order id than an SSN. Every pattern starts with its
+ * first digit run (or a fixed number of letters before it), so each runs as a sticky regex at the
+ * digit runs of the right length only (eachMatchAt).
  */
 import { abaValid, cardIinValid, digitsOf, luhnValid, nhsValid } from './checksums.js';
 import {
-  near, eachMatchIn, RANK_CHECKSUM, RANK_CONTEXT, RANK_FORMAT, type Scanner,
+  near, eachMatchAt, groupedRun, isUpper, RANK_CHECKSUM, RANK_CONTEXT, RANK_FORMAT, type Scanner,
 } from './scan.js';
 
 // 12-19 digits plain, in groups of four (Visa/MC/Discover), or 4-6-5 / 4-6-4 (Amex, Diners).
 const CARD_RE =
-  /(?<![\d-])(?:\d{12,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{3})?|\d{4}([ -])\d{6}\2\d{4,5})(?![\d]|-\d)/g;
+  /(?<![\d-])(?:\d{12,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{3})?|\d{4}([ -])\d{6}\2\d{4,5})(?![\d]|-\d)/y;
+// Plain 12-19 digits, or a first group of four.
+const CARD_AT = { offsets: [0], minRun: 4, maxRun: 19, accept: groupedRun(4, ' -', 12, 13, 14, 15, 16, 17, 18, 19) };
 const CARD_CTX = /card|visa|master|amex|credit|debit|cc\b|payment/;
 
 export const scanCards: Scanner = (input, out) => {
   if (input.digits < 12) return;
-  eachMatchIn(CARD_RE, input.text, input.digitWindows, 12, (m) => {
+  eachMatchAt(input, CARD_RE, CARD_AT, (m) => {
     const d = digitsOf(m[0]);
     if (d.length < 12 || d.length > 19 || !luhnValid(d)) return;
     const end = m.index + m[0].length;
@@ -33,7 +37,7 @@ function maestro12(d: number[]): boolean {
 }
 
 // 3-2-4 with one consistent separator (or none).
-const SSN_RE = /(?<![\d-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d]|-\d)/g;
+const SSN_RE = /(?<![\d-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d]|-\d)/y;
 const SSN_CTX = /ssn|social security|soc\.? sec|\btin\b|itin|taxpayer|tax id|tax identification|ss#|ss no/;
 
 function itinGroup(g: number): boolean {
@@ -42,7 +46,7 @@ function itinGroup(g: number): boolean {
 
 export const scanSsnItin: Scanner = (input, out) => {
   if (input.digits < 9) return;
-  eachMatchIn(SSN_RE, input.text, input.digitWindows, 9, (m) => {
+  eachMatchAt(input, SSN_RE, { offsets: [0], minRun: 3, maxRun: 9, accept: groupedRun(3, '- ', 9) }, (m) => {
     const area = Number(m[1]);
     const group = Number(m[3]);
     const serial = Number(m[4]);
@@ -68,12 +72,12 @@ export const scanSsnItin: Scanner = (input, out) => {
   });
 };
 
-const SIN_RE = /(?<![\d-])\d{3}([- ]?)\d{3}\1\d{3}(?![\d]|-\d)/g;
+const SIN_RE = /(?<![\d-])\d{3}([- ]?)\d{3}\1\d{3}(?![\d]|-\d)/y;
 const SIN_CTX = /\bsin\b|social insurance|assurance sociale|\bnas\b|insurance number/;
 
 export const scanCaSin: Scanner = (input, out) => {
   if (input.digits < 9) return;
-  eachMatchIn(SIN_RE, input.text, input.digitWindows, 9, (m) => {
+  eachMatchAt(input, SIN_RE, { offsets: [0], minRun: 3, maxRun: 9, accept: groupedRun(3, '- ', 9) }, (m) => {
     const d = digitsOf(m[0]);
     if (d[0] === 0 || d[0] === 8 || !luhnValid(d)) return;
     const end = m.index + m[0].length;
@@ -82,12 +86,12 @@ export const scanCaSin: Scanner = (input, out) => {
   });
 };
 
-const NHS_RE = /(?<![\d-])\d{3}([- ]?)\d{3}\1\d{4}(?![\d]|-\d)/g;
+const NHS_RE = /(?<![\d-])\d{3}([- ]?)\d{3}\1\d{4}(?![\d]|-\d)/y;
 const NHS_CTX = /\bnhs\b|health service|nhs no|chi number|patient number|health number/;
 
 export const scanNhs: Scanner = (input, out) => {
   if (input.digits < 10) return;
-  eachMatchIn(NHS_RE, input.text, input.digitWindows, 10, (m) => {
+  eachMatchAt(input, NHS_RE, { offsets: [0], minRun: 3, maxRun: 10, accept: groupedRun(3, '- ', 10) }, (m) => {
     if (!nhsValid(digitsOf(m[0]))) return;
     const end = m.index + m[0].length;
     // 3-3-4 is also the US phone layout; the check digit alone passes one number in eleven.
@@ -97,24 +101,24 @@ export const scanNhs: Scanner = (input, out) => {
 };
 
 // Ontario 4-3-3 (+ version letters), BC 10 digits starting 9, Quebec RAMQ 4 letters + 8 digits.
-const CA_HEALTH_RE = /(?<![\w-])(?:\d{4}([- ]?)\d{3}\1\d{3}(?:[- ]?[A-Z]{2})?|[A-Z]{4}[- ]?\d{4}[- ]?\d{4})(?![\w]|-\w)/g;
+const CA_HEALTH_RE = /(?<![\w-])(?:\d{4}([- ]?)\d{3}\1\d{3}(?:[- ]?[A-Z]{2})?|[A-Z]{4}[- ]?\d{4}[- ]?\d{4})(?![\w]|-\w)/y;
 const CA_HEALTH_CTX = /health card|health number|health insurance|health ?#|ohip|ramq|\bphn\b|personal health|carte soleil|assurance maladie|care card|healthcare number/;
 
 export const scanCaHealth: Scanner = (input, out) => {
   if (input.digits < 8) return;
-  eachMatchIn(CA_HEALTH_RE, input.text, input.digitWindows, 8, (m) => {
+  eachMatchAt(input, CA_HEALTH_RE, { offsets: [0, 4, 5], minRun: 4, maxRun: 10, lead: isUpper }, (m) => {
     const end = m.index + m[0].length;
     if (!near(input, m.index, end, CA_HEALTH_CTX, 48)) return;
     out.push({ type: 'CA_HEALTH_NUMBER', start: m.index, end, rank: RANK_CONTEXT + 1, confidence: 'MEDIUM' });
   });
 };
 
-const NINE_RE = /(?<![\d-])\d{9}(?![\d]|-\d)/g;
+const NINE_RE = /(?<![\d-])\d{9}(?![\d]|-\d)/y;
 const ROUTING_CTX = /routing|\baba\b|\brtn\b|transit number|bank code|\bach\b/;
 
 export const scanRouting: Scanner = (input, out) => {
   if (input.digits < 9) return;
-  eachMatchIn(NINE_RE, input.text, input.digitWindows, 9, (m) => {
+  eachMatchAt(input, NINE_RE, { offsets: [0], minRun: 9, maxRun: 9 }, (m) => {
     if (!abaValid(digitsOf(m[0]))) return;
     const end = m.index + m[0].length;
     if (!near(input, m.index, end, ROUTING_CTX, 48)) return;
@@ -122,24 +126,24 @@ export const scanRouting: Scanner = (input, out) => {
   });
 };
 
-const ACCOUNT_RE = /(?<![\d-])\d{8,17}(?![\d]|-\d)/g;
+const ACCOUNT_RE = /(?<![\d-])\d{8,17}(?![\d]|-\d)/y;
 const ACCOUNT_CTX = /account|acct|\ba\/c\b|checking|savings|deposit to|bank/;
 
 export const scanBankAccount: Scanner = (input, out) => {
   if (input.digits < 8) return;
-  eachMatchIn(ACCOUNT_RE, input.text, input.digitWindows, 8, (m) => {
+  eachMatchAt(input, ACCOUNT_RE, { offsets: [0], minRun: 8, maxRun: 17 }, (m) => {
     const end = m.index + m[0].length;
     if (!near(input, m.index, end, ACCOUNT_CTX, 40)) return;
     out.push({ type: 'US_BANK_ACCOUNT_NUMBER', start: m.index, end, rank: RANK_CONTEXT, confidence: 'MEDIUM' });
   });
 };
 
-const UTR_RE = /(?<![\d-])\d{5} ?\d{5}K?(?![\d])/g;
+const UTR_RE = /(?<![\d-])\d{5} ?\d{5}K?(?![\d])/y;
 const UTR_CTX = /\butr\b|taxpayer reference|tax reference|self[- ]assessment|unique tax|hmrc/;
 
 export const scanUtr: Scanner = (input, out) => {
   if (input.digits < 10) return;
-  eachMatchIn(UTR_RE, input.text, input.digitWindows, 10, (m) => {
+  eachMatchAt(input, UTR_RE, { offsets: [0], minRun: 5, maxRun: 10, accept: groupedRun(5, ' ', 10) }, (m) => {
     const end = m.index + m[0].length;
     if (!near(input, m.index, end, UTR_CTX, 48)) return;
     out.push({ type: 'UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER', start: m.index, end, rank: RANK_CONTEXT + 1, confidence: 'MEDIUM' });

@@ -217,6 +217,51 @@ describe('createPiiDetector: context-based types', () => {
     assertFinds('The bus station is on Villacher Strasse 89', 'ADDRESS', 'Villacher Strasse 89');
     assertNoType('In 2020 we grew 30 percent', 'ADDRESS');
   });
+  it('ADDRESS: a street line right after another match still counts its cue', () => {
+    // The cue ("Suite 913") may end a match already made ("code: 987654 Suite 913").
+    assertFinds('pin code: 987654 Suite 913 0547 Bygget 91', 'ADDRESS', '0547 Bygget 91');
+  });
+});
+
+describe('createPiiDetector: anchored scanning', () => {
+  // Each pattern runs only where it can start (at digit runs, keywords, separators): these pin the
+  // edges of those anchors.
+  it('finds identifiers that start before their first digit run', () => {
+    assertFinds('NI number AB 12 34 56 C thanks', 'UK_NATIONAL_INSURANCE_NUMBER', 'AB 12 34 56 C');
+    assertFinds('plate AB12 CDE', 'LICENSE_PLATE', 'AB12 CDE');
+    assertFinds('IBAN: gb82 west 1234 5698 7654 32', 'INTERNATIONAL_BANK_ACCOUNT_NUMBER', 'gb82 west 1234 5698 7654 32');
+    assertFinds('call +14155550132 now', 'PHONE', '+14155550132');
+    assertFinds('call (020) 7946 0958 now', 'PHONE', '(020) 7946 0958');
+    assertFinds('ship to Austin, TX 78701', 'ADDRESS', 'TX 78701');
+    assertFinds('health card ABCD 1234 5678', 'CA_HEALTH_NUMBER', 'ABCD 1234 5678');
+  });
+  it('SWIFT: a digit in the location part, or a banking word before it', () => {
+    assertFinds('send to DEUTDEFF500 today', 'SWIFT_CODE', 'DEUTDEFF500');
+    assertFinds('our BIC) DEUTDEFF', 'SWIFT_CODE', 'DEUTDEFF');
+    assertNoType('WE ARE DEUTDEFF PEOPLE', 'SWIFT_CODE');
+  });
+  it('VIN: a whole 17-character token only', () => {
+    assertFinds('vin:1HGCM82633A004352.', 'VEHICLE_IDENTIFICATION_NUMBER', '1HGCM82633A004352');
+    assertNoType('vin X1HGCM82633A004352', 'VEHICLE_IDENTIFICATION_NUMBER');
+    assertNoType('vin 1HGCM82633A0043521', 'VEHICLE_IDENTIFICATION_NUMBER');
+  });
+  it('MAC and IPv6 need their separators; a URL scheme is not one', () => {
+    assertFinds('iface 00-1A-2B-3C-4D-5E up', 'MAC_ADDRESS', '00-1A-2B-3C-4D-5E');
+    assertFinds('host fe80::1ff:fe23:4567:890a up', 'IP_ADDRESS', 'fe80::1ff:fe23:4567:890a');
+    assertNoType('see https://example.com/a:b 12', 'IP_ADDRESS');
+  });
+  it('AGE before the number needs its keyword; after it, "years" or "y/o"', () => {
+    assertFinds('AGED 37, fine', 'AGE', '37');
+    assertFinds('he turns 40 soon', 'AGE', '40');
+    assertFinds('a 7 - year-old', 'AGE', '7');
+    assertNoType('a 7 - day trip, page 42', 'AGE');
+  });
+  it('AWS key ids after their prefix, in any text', () => {
+    assertFinds('id AKIAIOSFODNN7EXAMPLE', 'AWS_ACCESS_KEY', 'AKIAIOSFODNN7EXAMPLE');
+  });
+  it('URL: www. in any case', () => {
+    assertFinds('go to WWW.Example.org now', 'URL', 'WWW.Example.org');
+  });
 });
 
 describe('createPiiDetector: options', () => {

@@ -1,27 +1,26 @@
 /**
- * Shared plumbing for the PII scanners: the per-scan input (lower-cased text computed once), the
- * hit record, and context-window tests. Scanners are plain functions so the detector can skip the
- * ones whose types are disabled and run the rest in one loop.
+ * Shared plumbing for the PII scanners: the per-scan input (digit runs, keyword hits and the
+ * lower-cased text, each computed once), the hit record, and the two ways a scanner's regex runs
+ * without scanning the whole text: sticky at the digit runs it must start near (eachMatchAt), or
+ * in windows around digits or keywords (eachMatchIn). Scanners are plain functions so the detector
+ * can skip the ones whose types are disabled and run the rest in one loop.
  */
 import type { Confidence } from '../../types.js';
-import { AhoCorasick } from '../aho-corasick.js';
+import { literalHits, registerLiterals, type LiteralHits } from '../literals.js';
 import type { PiiEntityType } from './entities.js';
 
-/**
- * Context keywords of every scanner, found in one Aho-Corasick pass per scan instead of one
- * indexOf per keyword. Scanners register theirs at module load.
- */
-const KEYWORDS: string[] = [];
-const KEYWORD_IDS = new Map<string, number>();
-let keywordAc: AhoCorasick | undefined;
+/** Context keywords of a scanner, registered once: the lookups per scan are by id. */
+export interface Keywords {
+  readonly words: readonly string[];
+  readonly ids: readonly number[];
+}
 
-export function registerKeywords(words: readonly string[]): void {
-  for (const w of words) {
-    if (KEYWORD_IDS.has(w)) continue;
-    KEYWORD_IDS.set(w, KEYWORDS.length);
-    KEYWORDS.push(w);
-    keywordAc = undefined;
-  }
+/**
+ * Registers a scanner's context keywords at module load. They are found with the other detectors'
+ * literals in one pass per text (literals.ts).
+ */
+export function registerKeywords(words: readonly string[]): Keywords {
+  return { words, ids: registerLiterals(words) };
 }
 
 /**
@@ -66,7 +65,11 @@ function sliceAll(t: string, windows: Window[], spans: [number, number][] = []):
   return { windows, slices: windows.map(([s, e]) => (s === 0 && e === t.length ? t : t.slice(s, e))), maxRun, digits };
 }
 
-const DIGIT_RUN_RE = /\d+/g;
+const DIGIT_RE = /\d/g;
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
 // Margins around digit runs. Numeric identifiers need only the token (windows widen to whitespace);
 // context words are checked on the full text with near(). Addresses need the street name around
 // the house number.
@@ -77,10 +80,10 @@ const ADDRESS_AFTER = 72;
 export class ScanInput {
   private lowerCache: string | undefined;
   private digitCount = -1;
-  private digitSpans: [number, number][] = [];
+  private runs: number[] = [];
   private digitWindowCache: WindowSet | undefined;
   private addressWindowCache: WindowSet | undefined;
-  private keywordCache: (number[] | undefined)[] | undefined;
+  private keywordCache: LiteralHits | undefined;
 
   constructor(readonly text: string) {}
 
@@ -96,42 +99,58 @@ export class ScanInput {
    */
   get digitWindows(): WindowSet {
     if (this.digitCount < 0) this.computeDigits();
-    this.digitWindowCache ??= sliceAll(this.text, windowsAround(this.text, this.digitSpans, DIGIT_MARGIN, DIGIT_MARGIN), this.digitSpans);
+    if (this.digitWindowCache === undefined) {
+      const spans = this.digitSpans;
+      this.digitWindowCache = sliceAll(this.text, windowsAround(this.text, spans, DIGIT_MARGIN, DIGIT_MARGIN), spans);
+    }
     return this.digitWindowCache;
   }
 
   /** Wider windows around digits, for street addresses. */
   get addressWindows(): WindowSet {
     if (this.digitCount < 0) this.computeDigits();
-    this.addressWindowCache ??= sliceAll(this.text, windowsAround(this.text, this.digitSpans, ADDRESS_BEFORE, ADDRESS_AFTER), this.digitSpans);
+    if (this.addressWindowCache === undefined) {
+      const spans = this.digitSpans;
+      this.addressWindowCache = sliceAll(this.text, windowsAround(this.text, spans, ADDRESS_BEFORE, ADDRESS_AFTER), spans);
+    }
     return this.addressWindowCache;
+  }
+
+  /** [start, end) of each run of ASCII digits, flattened: start0, end0, start1, end1, ... */
+  get digitRuns(): number[] {
+    if (this.digitCount < 0) this.computeDigits();
+    return this.runs;
   }
 
   private computeDigits(): void {
     const t = this.text;
-    const spans: [number, number][] = [];
+    const runs: number[] = [];
     let n = 0;
-    DIGIT_RUN_RE.lastIndex = 0;
-    for (let m = DIGIT_RUN_RE.exec(t); m !== null; m = DIGIT_RUN_RE.exec(t)) {
-      n += m[0].length;
-      spans.push([m.index, m.index + m[0].length]);
+    // test() finds the next digit without allocating a match; the run is then walked by hand.
+    DIGIT_RE.lastIndex = 0;
+    while (DIGIT_RE.test(t)) {
+      const start = DIGIT_RE.lastIndex - 1;
+      let end = start + 1;
+      while (end < t.length && isDigit(t.charCodeAt(end))) end++;
+      n += end - start;
+      runs.push(start, end);
+      DIGIT_RE.lastIndex = end;
     }
     this.digitCount = n;
-    this.digitSpans = spans;
+    this.runs = runs;
+  }
+
+  /** The digit runs as pairs, for windowsAround. */
+  private get digitSpans(): [number, number][] {
+    const r = this.digitRuns;
+    const spans: [number, number][] = [];
+    for (let k = 0; k < r.length; k += 2) spans.push([r[k], r[k + 1]]);
+    return spans;
   }
 
   /** Start offsets of each registered keyword, by keyword id (undefined: no occurrence). */
-  get keywordHits(): (number[] | undefined)[] {
-    if (this.keywordCache === undefined) {
-      keywordAc ??= new AhoCorasick(KEYWORDS);
-      const hits: (number[] | undefined)[] = new Array<number[] | undefined>(KEYWORDS.length);
-      keywordAc.findAll(this.text, (pattern, start) => {
-        const list = hits[pattern];
-        if (list === undefined) hits[pattern] = [start];
-        else list.push(start);
-      });
-      this.keywordCache = hits;
-    }
+  get keywordHits(): LiteralHits {
+    this.keywordCache ??= literalHits(this.text);
     return this.keywordCache;
   }
 
@@ -169,15 +188,15 @@ export function windowsAround(t: string, spans: [number, number][], before: numb
   return out;
 }
 
-/** Windows around each occurrence of any of `keywords` in `input.lower`. */
-export function keywordWindows(input: ScanInput, keywords: readonly string[], before: number, after: number): WindowSet | undefined {
+/** Windows around each occurrence of any of `keywords` in the text. */
+export function keywordWindows(input: ScanInput, keywords: Keywords, before: number, after: number): WindowSet | undefined {
   const hits = input.keywordHits;
   let spans: [number, number][] | undefined;
-  for (const k of keywords) {
-    const id = KEYWORD_IDS.get(k);
-    if (id === undefined) throw new Error(`keyword '${k}' was not registered`);
-    const starts = hits[id];
-    if (starts !== undefined) for (const s of starts) (spans ??= []).push([s, s + k.length]);
+  for (let k = 0; k < keywords.ids.length; k++) {
+    const starts = hits[keywords.ids[k]];
+    if (starts === undefined) continue;
+    const len = keywords.words[k].length;
+    for (const s of starts) (spans ??= []).push([s, s + len]);
   }
   if (spans === undefined) return undefined;
   spans.sort((x, y) => x[0] - y[0]);
@@ -185,13 +204,10 @@ export function keywordWindows(input: ScanInput, keywords: readonly string[], be
 }
 
 /** True when any of `keywords` occurs in the text. */
-export function hasKeyword(input: ScanInput, keywords: readonly string[]): boolean {
+export function hasKeyword(input: ScanInput, keywords: Keywords): boolean {
   const hits = input.keywordHits;
-  return keywords.some((k) => {
-    const id = KEYWORD_IDS.get(k);
-    if (id === undefined) throw new Error(`keyword '${k}' was not registered`);
-    return hits[id] !== undefined;
-  });
+  for (const id of keywords.ids) if (hits[id] !== undefined) return true;
+  return false;
 }
 
 /**
@@ -216,6 +232,90 @@ export function eachMatchIn(
       fn(m);
     }
   }
+}
+
+/** Where a sticky regex can start, relative to the digit runs of the text (see eachMatchAt). */
+export interface Anchor {
+  /** The match starts this many characters before a digit run (0: at the run); ascending. */
+  offsets: readonly number[];
+  /** Lengths the first digit run of a match can have. */
+  minRun: number;
+  maxRun: number;
+  /** For offsets > 0: the first character of the match (a letter, '+'), checked before the regex runs. */
+  lead?: (c: number) => boolean;
+  /**
+   * A cheap necessary condition on the run, checked before the regex runs; `r` is the index of the
+   * run's start in `runs` (flattened start, end pairs, as ScanInput.digitRuns).
+   */
+  accept?: (t: string, runs: readonly number[], r: number) => boolean;
+}
+
+/**
+ * Runs a sticky (`y`) regex only where it can start: `offset` chars before the start of each digit
+ * run whose length is in [minRun, maxRun]. Exact for patterns whose first digit sits at a fixed
+ * distance from the match start, and much cheaper than scanning windows: prose has a few dozen
+ * digit runs per 4 KB, and the cheap character checks drop most of them before the regex runs.
+ * As in a global scan, a candidate inside the previous match is skipped. Matches are on the full
+ * text, so their offsets need no rewriting.
+ */
+export function eachMatchAt(input: ScanInput, re: RegExp, anchor: Anchor, fn: (m: RegExpExecArray) => void): void {
+  const t = input.text;
+  const runs = input.digitRuns;
+  const { offsets, minRun, maxRun, lead, accept } = anchor;
+  let candidates: number[] | undefined;
+  if (offsets.length > 1) {
+    // Matches must come in text order, as in a global scan; candidates of neighbouring runs can
+    // interleave, and are sorted then.
+    let sorted = true;
+    for (let r = 0; r < runs.length; r += 2) {
+      const len = runs[r + 1] - runs[r];
+      if (len < minRun || len > maxRun || (accept && !accept(t, runs, r))) continue;
+      for (let k = offsets.length - 1; k >= 0; k--) {
+        const o = offsets[k];
+        const at = runs[r] - o;
+        if (at < 0 || (o > 0 && lead && !lead(t.charCodeAt(at)))) continue;
+        candidates ??= [];
+        if (candidates.length > 0 && candidates[candidates.length - 1] >= at) sorted = false;
+        candidates.push(at);
+      }
+    }
+    if (candidates === undefined) return;
+    if (!sorted) candidates.sort((a, b) => a - b);
+  }
+  const o = offsets[0];
+  const n = candidates ? candidates.length : runs.length >> 1;
+  let done = 0;
+  for (let k = 0; k < n; k++) {
+    let at: number;
+    if (candidates) at = candidates[k];
+    else {
+      const len = runs[2 * k + 1] - runs[2 * k];
+      if (len < minRun || len > maxRun || (accept && !accept(t, runs, 2 * k))) continue;
+      at = runs[2 * k] - o;
+      if (at < 0 || (o > 0 && lead && !lead(t.charCodeAt(at)))) continue;
+    }
+    if (at < done) continue;
+    re.lastIndex = at;
+    const m = re.exec(t);
+    if (m === null) continue;
+    done = m.index + Math.max(1, m[0].length);
+    fn(m);
+  }
+}
+
+/** Character tests for Anchor.lead. */
+export const isUpper = (c: number): boolean => c >= 65 && c <= 90;
+export const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+/**
+ * Anchor.accept for patterns whose first digit group has exactly `group` digits and continues
+ * after one of `seps` (or, unseparated, is `whole` digits long).
+ */
+export function groupedRun(group: number, seps: string, ...whole: number[]): NonNullable<Anchor['accept']> {
+  return (t, runs, r) => {
+    const len = runs[r + 1] - runs[r];
+    return whole.includes(len) || (len === group && seps.includes(t[runs[r + 1]] ?? '\u0000'));
+  };
 }
 
 export type Scanner = (input: ScanInput, out: PiiHit[]) => void;
