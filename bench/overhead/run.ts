@@ -1,9 +1,10 @@
 /**
  * bench/overhead: one run, three targets, same 4 KB prompt, same load:
  *   (a) the local upstream directly, (b) a bare undici pass-through, (c) Rampart with its whole
- *   pipeline and no guardrail, (d) Rampart with the built-in default guardrail; (c) and (d) also streaming.
- * Prints req/s, p50/p99 latency and the gateway process's CPU ms per request (from /proc), and
- * idle RSS. Usage: npm run build && node dist/bench/overhead/run.js  [BENCH_SECONDS=10 BENCH_CONNECTIONS=10]
+ *   pipeline and no guardrail, (c0) the same with metadata-only invocation records (the core's
+ *   "structured request log"), (d) Rampart with the built-in default guardrail; (c) and (d) also streaming.
+ * Prints req/s, p50/p99 latency and the gateway process's CPU ms per request (from /proc), idle
+ * RSS (one second after start) and RSS after the load. Usage: npm run build && node dist/bench/overhead/run.js  [BENCH_SECONDS=10 BENCH_CONNECTIONS=10]
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -57,14 +58,32 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-/** RSS of each gateway process right after start, before any request (the idle figure). */
+/** RSS of each gateway process one second after start, before any request. */
 const idleRss = new Map<number, number>();
+/** RSS of each gateway process after 15 s without a request (V8's memory reducer has run). */
+const settledRss = new Map<number, number>();
 
-interface Row { target: string; rps: number; p50: number; p99: number; cpuMsPerReq?: number; errors: number; idleRssMb?: number }
+/**
+ * The environment `npm start` gives the gateway (its leading NAME=value words: the allocator settings
+ * of docs/decisions.md), so the gateways here run as the quick start runs them.
+ */
+function startEnv(): Record<string, string> {
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const env: Record<string, string> = {};
+  for (const word of start.split(/\s+/)) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
+    if (!m) break;
+    env[m[1]] = m[2];
+  }
+  return env;
+}
+
+interface Row { target: string; rps: number; p50: number; p99: number; cpuMsPerReq?: number; errors: number; idleRssMb?: number; settledRssMb?: number; loadedRssMb?: number }
 
 async function load(name: string, url: string, body: string, headers: Record<string, string>, pid?: number): Promise<Row> {
   // Warm up (JIT, pools), then measure.
   const idle = pid ? idleRss.get(pid) ?? rssMb(pid) : undefined;
+  const settled = pid ? settledRss.get(pid) : undefined;
   await autocannon({ url, method: 'POST', body, headers, connections, duration: 2 });
   const before = pid ? cpuMs(pid) : 0;
   const r = await autocannon({ url, method: 'POST', body, headers, connections, duration: seconds });
@@ -74,6 +93,8 @@ async function load(name: string, url: string, body: string, headers: Record<str
     target: name, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99,
     cpuMsPerReq: pid ? Math.round(((after - before) / total) * 1000) / 1000 : undefined,
     errors: r.non2xx + r.errors + r.timeouts, idleRssMb: idle !== undefined ? Math.round(idle) : undefined,
+    settledRssMb: settled !== undefined ? Math.round(settled) : undefined,
+    loadedRssMb: pid ? Math.round(rssMb(pid)) : undefined,
   };
 }
 
@@ -91,7 +112,7 @@ async function main() {
 
     const cli = join(root, 'dist', 'src', 'cli', 'rampart.js');
     /** One gateway process per setup, each with its own store, so CPU is attributed to one setup. */
-    const startGateway = async (name: string, guardrails: string) => {
+    const startGateway = async (name: string, guardrails: string, extra: string[] = []) => {
       const dir = mkdtempSync(join(tmpdir(), `rampart-bench-${name}-`));
       mkdirSync(join(dir, 'data'), { recursive: true });
       const cfg = join(dir, 'rampart.yaml');
@@ -104,17 +125,22 @@ async function main() {
         'models:',
         '  - { name: bench-model, deployments: [{ provider: local, model: bench-model }] }',
         `guardrails: { attach: { all: [${guardrails}] } }`,
+        ...extra,
         '',
       ].join('\n'));
       const created = JSON.parse(execFileSync(process.execPath, [cli, 'keys', 'create', '--name', 'bench', '--roles', 'general-access', '--json', '--config', cfg], { cwd: dir }).toString()) as { key: string };
-      const gw = await startNode(cli, {}, ['serve', '--config', cfg]);
+      const gw = await startNode(cli, startEnv(), ['serve', '--config', cfg]);
       procs.push(gw.child);
       await new Promise((r) => setTimeout(r, 1000));
       idleRss.set(gw.child.pid!, rssMb(gw.child.pid!));
       return { ...gw, key: created.key };
     };
     const plain = await startGateway('plain', '');
+    const core = await startGateway('core', '', ['records: { content: metadata }']);
     const guarded = await startGateway('guarded', 'rampart-default');
+    // Idle: no request yet; V8's memory reducer runs ~10 s after start.
+    await new Promise((r) => setTimeout(r, 15_000));
+    for (const p of [pt, plain, core, guarded]) settledRss.set(p.child.pid!, rssMb(p.child.pid!));
 
     const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: prompt4k() }] });
     const streamBody = JSON.stringify({ model: 'bench-model', stream: true, messages: [{ role: 'user', content: prompt4k() }] });
@@ -124,16 +150,17 @@ async function main() {
     rows.push(await load('(a) upstream direct', `${upstream}/v1/chat/completions`, body, json));
     rows.push(await load('(b) bare undici pass-through', `http://127.0.0.1:${pt.port}/v1/chat/completions`, body, json, pt.child.pid));
     rows.push(await load('(c) rampart, no guardrail', `http://127.0.0.1:${plain.port}/v1/chat/completions`, body, auth(plain.key), plain.child.pid));
+    rows.push(await load('(c0) rampart, no guardrail, metadata-only records', `http://127.0.0.1:${core.port}/v1/chat/completions`, body, auth(core.key), core.child.pid));
     rows.push(await load('(c) rampart, no guardrail, streaming', `http://127.0.0.1:${plain.port}/v1/chat/completions`, streamBody, auth(plain.key), plain.child.pid));
     rows.push(await load('(d) rampart, default guardrail', `http://127.0.0.1:${guarded.port}/v1/chat/completions`, body, auth(guarded.key), guarded.child.pid));
     rows.push(await load('(d) rampart, default guardrail, streaming', `http://127.0.0.1:${guarded.port}/v1/chat/completions`, streamBody, auth(guarded.key), guarded.child.pid));
 
     const direct = rows[0];
     console.log(`\nbench/overhead: ${seconds}s per target, ${connections} connections, 4 KB prompt, node ${process.version}\n`);
-    console.log('| target | req/s | p50 ms | p99 ms | added p99 ms | gateway CPU ms/req | idle RSS MB | errors |');
-    console.log('|---|---|---|---|---|---|---|---|');
+    console.log('| target | req/s | p50 ms | p99 ms | added p99 ms | gateway CPU ms/req | RSS 1 s after start MB | idle RSS (15 s) MB | RSS after load MB | errors |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
-      console.log(`| ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${r === direct ? '-' : r.p99 - direct.p99} | ${r.cpuMsPerReq ?? '-'} | ${r.idleRssMb ?? '-'} | ${r.errors} |`);
+      console.log(`| ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${r === direct ? '-' : r.p99 - direct.p99} | ${r.cpuMsPerReq ?? '-'} | ${r.idleRssMb ?? '-'} | ${r.settledRssMb ?? '-'} | ${r.loadedRssMb ?? '-'} | ${r.errors} |`);
     }
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
     writeFileSync(join(root, 'bench', 'results', 'overhead.json'), JSON.stringify({ date: new Date().toISOString(), seconds, connections, rows }, null, 2));

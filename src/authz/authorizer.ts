@@ -1,4 +1,4 @@
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { cedar } from './cedar.js';
 import type { CompiledModel } from '../config/compile.js';
 import type { Principal } from '../identity/types.js';
 import { normalizeIp } from '../identity/network.js';

@@ -1,4 +1,4 @@
-import type { EntityJson, Context as CedarContext } from '@cedar-policy/cedar-wasm/nodejs';
+import type { EntityJson, Context as CedarContext } from '@cedar-policy/cedar-wasm/web';
 import type { CompiledModel } from '../config/compile.js';
 import type { Principal } from '../identity/types.js';
 import { normalizeIp } from '../identity/network.js';

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { cedar } from './cedar.js';
 
 /**
  * Policy loading, in Cedar's own order: parse each policy, then validate the whole set against the

@@ -1,4 +1,5 @@
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+import { re2 } from './re2.js';
 import type { Classifier, Confidence, Detector, Strength, TextSource } from './types.js';
 import {
   GuardrailConfigError,
@@ -162,7 +163,7 @@ export function buildPlan(def: GuardrailDefinition, kit: DetectorKit): Plan {
   const regexes: Plan['regexes'] = (sip?.regexesConfig ?? []).map((x) => ({
     name: x.name,
     pattern: x.pattern,
-    re: RE2JS.compile(x.pattern),
+    re: re2().compile(x.pattern),
     dir: both(x, x.action),
   }));
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RE2JS } from 're2js';
+import { re2 } from './re2.js';
 
 /**
  * A guardrail definition in Bedrock's CreateGuardrail shape (so definitions can be moved between
@@ -75,7 +75,7 @@ const RegexSchema = z
     description: z.string().max(1000).optional(),
     pattern: text(500).superRefine((p, ctx) => {
       try {
-        RE2JS.compile(p);
+        re2().compile(p);
       } catch (err) {
         ctx.addIssue({ code: 'custom', message: `not a valid RE2 pattern: ${(err as Error).message}` });
       }

@@ -3,7 +3,8 @@
  * created (a bad schema fails config load), and output that is not JSON or does not match is a
  * finding. Validation errors are reported by JSON pointer only, never by value: output can hold PII.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Detector, Finding, TextSource } from '../types.js';
 import { DetectorConfigError } from './config-error.js';
 
@@ -31,6 +32,8 @@ const FENCE_RE = /^\s*```(?:json|JSON)?[ \t]*\n([\s\S]*?)\n?```\s*$/;
 
 export function createJsonSchemaCheck(opts: JsonSchemaCheckOptions): JsonSchemaCheck {
   if (opts === null || typeof opts !== 'object' || !('schema' in opts)) throw new DetectorConfigError('schema', 'required');
+  // Loaded on the first schema (CommonJS, so synchronously): most gateways never validate output.
+  const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
   const ajv = new Ajv({ allErrors: false, strict: false, validateFormats: false });
   let validate: ValidateFunction;
   try {

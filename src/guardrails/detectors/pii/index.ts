@@ -3,7 +3,8 @@
  * the free-form part of ADDRESS), which come from an optional learned tagger. User regexes run in
  * re2js only, so a pattern from config cannot backtrack catastrophically.
  */
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+import { re2 } from '../../re2.js';
 import type { Confidence, Detector, Finding } from '../../types.js';
 import { DetectorConfigError } from '../config-error.js';
 import { DisjointIntervals } from '../intervals.js';
@@ -93,7 +94,7 @@ function compileRegexes(list: PiiRegexOption[] | undefined): CompiledRegex[] {
       throw new DetectorConfigError(`regexes[${i}].pattern`, `longer than ${MAX_PATTERN_LENGTH} characters`);
     }
     try {
-      return { name: r.name, re: RE2JS.compile(r.pattern), confidence: r.confidence ?? 'HIGH' };
+      return { name: r.name, re: re2().compile(r.pattern), confidence: r.confidence ?? 'HIGH' };
     } catch (err) {
       // re2js rejects lookaround and backreferences: exactly the constructs that cannot run in linear time.
       const why = err instanceof Error ? err.message : 'invalid pattern';
