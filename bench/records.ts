@@ -1,12 +1,15 @@
 /**
  * Records figures: hot-path CPU per request, sustained records/s into SQLite and PostgreSQL through the Recorder
  * (spool with fdatasync group commit -> batched store sink), and `audit verify` events/s. Prints figures; not a test.
+ * With PostgreSQL on this machine it also prints the server's CPU per record: on a shared box records/s swings with
+ * other load, CPU per record much less.
  *
  *   node .build/records/bench/records.js [--n 100000] [--skip-pg]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { AuditChain } from '../src/records/audit.js';
 import { writeDigest } from '../src/records/digest.js';
 import { Recorder } from '../src/records/recorder.js';
@@ -26,6 +29,35 @@ function contexts(n: number): RequestContext[] {
   return Array.from({ length: n }, (_, i) => fakeContext({ requestId: `req_${i}_${Math.random().toString(36).slice(2)}`, chat: base.chat, response: base.response }));
 }
 
+/** Names the sink's PostgreSQL connections so their server processes can be found. */
+const BENCH_APP = `rampart-bench-records-${process.pid}`;
+
+function withApp(url: string): string {
+  const u = new URL(url);
+  u.searchParams.set('application_name', BENCH_APP);
+  return u.toString();
+}
+
+/** CPU ms used so far by the server processes of the sink's connections; undefined unless they run on this host. */
+async function serverCpuMs(url: string): Promise<number | undefined> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [BENCH_APP]);
+    let ms = 0;
+    for (const { pid } of rows) {
+      // /proc/<pid>/stat fields 14 and 15: user and system time in clock ticks (100 per second on Linux).
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ms += (Number(f[11]) + Number(f[12])) * 10;
+    }
+    return rows.length > 0 ? ms : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await c.end();
+  }
+}
+
 async function throughput(label: string, kit: TestStoreKit): Promise<void> {
   const store = await kit.open();
   const rec = await Recorder.create({
@@ -33,7 +65,7 @@ async function throughput(label: string, kit: TestStoreKit): Promise<void> {
     // Store writes run in a worker thread: off the event loop, on the other core.
     sinks: [
       storeWorkerSink({
-        store: kit.kind === 'sqlite' ? { kind: 'sqlite', path: kit.location } : { kind: 'postgres', url: kit.location, maxConnections: 2 },
+        store: kit.kind === 'sqlite' ? { kind: 'sqlite', path: kit.location } : { kind: 'postgres', url: withApp(kit.location), maxConnections: 2 },
       }),
     ],
     store: store.records,
@@ -55,11 +87,14 @@ async function throughput(label: string, kit: TestStoreKit): Promise<void> {
   await rec.flush(600_000);
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  // The sink's connections opened after t0 and are still open (the sink closes with the recorder).
+  const server = kit.kind === 'postgres' ? await serverCpuMs(kit.location) : undefined;
   const s = rec.stats();
   console.log(
     `${label.padEnd(10)} ${N} records in ${wall.toFixed(0)} ms = ${Math.round((N * 1000) / wall)} records/s sustained ` +
       `(spool commits ${s.spoolCommits}, spilled ${s.spilled}, dropped ${s.dropped}); ` +
-      `hot path ${((hot / N) * 1000).toFixed(1)} µs/request wall; total CPU incl. background ${(((cpu.user + cpu.system) / N)).toFixed(1)} µs/record`,
+      `hot path ${((hot / N) * 1000).toFixed(1)} µs/request wall; total CPU incl. background ${(((cpu.user + cpu.system) / N)).toFixed(1)} µs/record` +
+      (server === undefined ? '' : `; PostgreSQL server CPU ${((server * 1000) / N).toFixed(1)} µs/record`),
   );
   await rec.close();
   await store.close();

@@ -1,6 +1,6 @@
 /**
- * Records tables on PostgreSQL (see records-types.ts). A batch of up to 2,000 rows is one multi-row INSERT (one round
- * trip); ON CONFLICT DO NOTHING makes a replayed spool harmless.
+ * Records tables on PostgreSQL (see records-types.ts). A batch is one transaction per table (one commit each) of
+ * prepared multi-row INSERTs; ON CONFLICT DO NOTHING makes a replayed spool harmless.
  */
 import type pg from 'pg';
 import {
@@ -18,39 +18,130 @@ import { StoreConflictError } from './types.js';
 type Row = Record<string, unknown>;
 const id = <T>(v: T) => v;
 const toDate = (raw: unknown) => (raw instanceof Date ? raw : new Date(raw as string));
+/** ISO 8601 with Z: exact for timestamptz whatever the session time zone, and cheaper than pg's local-time format. */
+const iso = (d: Date) => d.toISOString();
 const ph = (n: number) => `$${n}`;
+const UNIQUE_VIOLATION = '23505';
 
-const INV_N = 14;
-const AUDIT_N = 13;
+type Table = 'invocation_records' | 'audit_events';
+const SHAPES: Record<Table, { cols: string; casts: string[] }> = {
+  invocation_records: { cols: INV_COLS, casts: ['', '::timestamptz', '', '', '', '', '', '::integer', '', '', '', '', '', ''] },
+  audit_events: { cols: AUDIT_COLS, casts: ['', '::bigint', '', '::timestamptz', '', '', '', '', '', '::boolean', '', '', ''] },
+};
+
 /**
- * Multi-row VALUES with one parameter per field: pg sends each parameter as-is, whereas array parameters (unnest)
- * must escape every 1-2 KB body into an array literal, which cost more CPU than the insert itself.
+ * Rows go in chunks of 256, 128, ..., 1 rows: a handful of fixed statements, each prepared once per connection and
+ * run with a generic plan. Parsing and planning a fresh 2,000-row VALUES list per batch was half of the server's CPU
+ * for these inserts. One parameter per field, as pg sends strings as-is, whereas array parameters (unnest) must
+ * escape every 1-2 KB body into an array literal, which cost more CPU than the insert itself.
+ *
+ * A batch is first tried as a plain INSERT: ON CONFLICT probes every unique index before each row (about an eighth
+ * of the insert's CPU), and only a replayed batch holds rows that are already stored. That batch fails on the
+ * primary key, rolls back whole, and is written again with ON CONFLICT DO NOTHING.
+ *
+ * The prepared statements cost each connection that writes batches about 9 MB of server memory (cached plans).
  */
-const CHUNK = 2000;
-const valuesSql = (rows: number, cols: number, casts: string[]) =>
-  Array.from({ length: rows }, (_, r) => `(${casts.map((c, i) => `$${r * cols + i + 1}${c}`).join(', ')})`).join(', ');
-const INV_CASTS = ['', '::timestamptz', '', '', '', '', '', '::integer', '', '', '', '', '', ''];
-const AUDIT_CASTS = ['', '::bigint', '', '::timestamptz', '', '', '', '', '', '::boolean', '', '', ''];
+const MAX_CHUNK = 256;
 const sqlCache = new Map<string, string>();
-function insertSql(table: 'invocation_records' | 'audit_events', rows: number): string {
-  const key = `${table}:${rows}`;
+type Mode = 'new' | 'replay';
+function insertSql(table: Table, rows: number, mode: Mode): string {
+  const key = `${table}:${rows}:${mode}`;
   let sql = sqlCache.get(key);
   if (!sql) {
-    const [cols, n, casts] = table === 'invocation_records' ? [INV_COLS, INV_N, INV_CASTS] : [AUDIT_COLS, AUDIT_N, AUDIT_CASTS];
-    sql = `INSERT INTO ${table} (${cols}) VALUES ${valuesSql(rows, n, casts)} ON CONFLICT DO NOTHING`;
-    if (sqlCache.size < 64) sqlCache.set(key, sql);
+    const { cols, casts } = SHAPES[table];
+    const n = casts.length;
+    const values = Array.from({ length: rows }, (_, r) => `(${casts.map((c, i) => `$${r * n + i + 1}${c}`).join(', ')})`);
+    sql = `INSERT INTO ${table} (${cols}) VALUES ${values.join(', ')}${mode === 'replay' ? ' ON CONFLICT DO NOTHING' : ''}`;
+    sqlCache.set(key, sql);
   }
   return sql;
 }
 
+interface Part {
+  table: Table;
+  /** The rows' column values, row after row. */
+  values: unknown[];
+}
+
+/** Opens a transaction and inserts every part, leaving the commit to the caller. */
+async function insertLane(client: pg.PoolClient, parts: Part[]): Promise<void> {
+  const write = async (mode: Mode) => {
+    await client.query('BEGIN; SET LOCAL plan_cache_mode = force_generic_plan');
+    for (const p of parts) await insertRows(client, p.table, p.values, mode);
+  };
+  try {
+    await write('new');
+  } catch (err) {
+    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+    await client.query('ROLLBACK');
+    await write('replay');
+  }
+}
+
+async function insertRows(client: pg.PoolClient, table: Table, values: unknown[], mode: Mode): Promise<void> {
+  const n = SHAPES[table].casts.length;
+  const rows = values.length / n;
+  for (let i = 0, size = MAX_CHUNK; i < rows; i += size) {
+    while (size > rows - i) size >>= 1;
+    await client.query({
+      name: `rampart_${mode}_${table}_${size}`,
+      text: insertSql(table, size, mode),
+      values: values.slice(i * n, (i + size) * n),
+    });
+  }
+}
+
 export class PgRecords implements RecordsStore {
+  private twoLaneTurn: Promise<void> = Promise.resolve();
+
   constructor(private readonly pool: pg.Pool) {}
 
   async insertInvocations(rows: InvocationRow[]): Promise<void> {
-    const params = rows.map((r) => invocationParams(r, id));
-    for (let i = 0; i < params.length; i += CHUNK) {
-      const chunk = params.slice(i, i + CHUNK);
-      await this.pool.query(insertSql('invocation_records', chunk.length), chunk.flat());
+    await this.writeBatch({ audit: [], invocations: rows });
+  }
+
+  async appendAudit(rows: AuditRow[]): Promise<void> {
+    await this.writeBatch({ audit: rows, invocations: [] });
+  }
+
+  /**
+   * The two tables go in parallel, each in its own transaction on its own connection: the server inserts into both at
+   * once, about a third more records/s through the recorder on two cores. The audit transaction commits first, so an
+   * invocation row never exists without the event that vouches for it; should the second commit fail, the retried
+   * batch sends both again (inserts are idempotent). A pool of one connection writes both in one transaction.
+   */
+  async writeBatch(batch: { audit: AuditRow[]; invocations: InvocationRow[] }): Promise<void> {
+    // Encoded (and validated) before a connection is taken: a bad row fails the batch without a round trip.
+    const audit: Part = { table: 'audit_events', values: [] };
+    for (const r of batch.audit) auditParams(r, iso, id, audit.values);
+    const invocations: Part = { table: 'invocation_records', values: [] };
+    for (const r of batch.invocations) invocationParams(r, iso, invocations.values);
+    const parts = [audit, invocations].filter((p) => p.values.length > 0);
+    if (parts.length === 0) return;
+    if (parts.length === 1 || this.pool.options.max < 2) return this.writeLanes([parts]);
+    // A two-lane write holds one connection while it waits for the second: such writes take turns, so two of them
+    // can never each hold one connection of a two-connection pool and wait for the other's.
+    const turn = this.twoLaneTurn.then(() => this.writeLanes([[audit], [invocations]]));
+    this.twoLaneTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Each lane is one connection and one transaction; lanes run in parallel and commit in order. */
+  private async writeLanes(lanes: Part[][]): Promise<void> {
+    const clients: pg.PoolClient[] = [];
+    let failed: Error | undefined;
+    try {
+      while (clients.length < lanes.length) clients.push(await this.pool.connect());
+      // Both lanes finish before anything is released or committed: no connection goes back mid-query.
+      const settled = await Promise.allSettled(lanes.map((parts, i) => insertLane(clients[i], parts)));
+      for (const s of settled) if (s.status === 'rejected') throw s.reason;
+      for (const c of clients) await c.query('COMMIT');
+    } catch (err) {
+      failed = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      // A connection that failed mid-transaction is closed rather than reused: closing rolls the transaction back.
+      for (const c of clients) c.release(failed);
     }
   }
 
@@ -68,14 +159,6 @@ export class PgRecords implements RecordsStore {
       requestId,
     ]);
     return rows[0] && invocationFromRow(rows[0], toDate);
-  }
-
-  async appendAudit(rows: AuditRow[]): Promise<void> {
-    const params = rows.map((r) => auditParams(r, id, id));
-    for (let i = 0; i < params.length; i += CHUNK) {
-      const chunk = params.slice(i, i + CHUNK);
-      await this.pool.query(insertSql('audit_events', chunk.length), chunk.flat());
-    }
   }
 
   async queryAudit(filter: RecordsFilter): Promise<AuditRow[]> {
@@ -164,7 +247,7 @@ export class PgRecords implements RecordsStore {
         [row.seq, row.time, row.keyFingerprint, row.body, row.signature],
       );
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') {
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
         throw new StoreConflictError(`audit digest ${row.seq} already exists`, { cause: err });
       }
       throw err;

@@ -13,24 +13,33 @@ type Row = Record<string, unknown>;
 
 const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
 
-export function invocationParams(r: InvocationRow, date: (d: Date) => unknown): unknown[] {
+/** The INV_COLS values of a row, appended to `out` (batches encode into one flat array). */
+export function invocationParams(r: InvocationRow, date: (d: Date) => unknown, out: unknown[] = []): unknown[] {
   checkDate(r.time, 'time');
   if (typeof r.requestId !== 'string' || typeof r.hash !== 'string' || typeof r.body !== 'string') {
     throw new TypeError('store: invocation rows need requestId, hash and body strings');
   }
-  return [
+  out.push(
     r.requestId, date(r.time), r.instanceId, r.action, r.principalId ?? null, r.application ?? null, r.model ?? null,
     r.status ?? null, r.errorCode ?? null, r.decision ?? null, r.guardrailAction ?? null, r.subject ?? null, r.hash, r.body,
-  ];
+  );
+  return out;
 }
 
-export function auditParams(r: AuditRow, date: (d: Date) => unknown, bool: (b: boolean) => unknown): unknown[] {
+/** The AUDIT_COLS values of a row, appended to `out`. */
+export function auditParams(
+  r: AuditRow,
+  date: (d: Date) => unknown,
+  bool: (b: boolean) => unknown,
+  out: unknown[] = [],
+): unknown[] {
   checkDate(r.time, 'time');
   if (!Number.isSafeInteger(r.seq) || r.seq < 1) throw new TypeError('store: audit seq must be a positive integer');
-  return [
+  out.push(
     r.instanceId, r.seq, r.eventId, date(r.time), r.eventName, r.principalId ?? null, r.application ?? null,
     r.decision ?? null, r.errorCode ?? null, bool(r.readOnly), r.prevHash, r.hash, r.body,
-  ];
+  );
+  return out;
 }
 
 function checkDate(d: Date, name: string): void {

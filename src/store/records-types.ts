@@ -84,6 +84,12 @@ export interface RecordsFilter {
 export interface RecordsStore {
   /** Idempotent on requestId. */
   insertInvocations(rows: InvocationRow[]): Promise<void>;
+  /**
+   * A delivery batch: the audit events and the invocation records they vouch for. All or nothing per table, and the
+   * audit events are committed no later than the invocation records, so an invocation row never exists without its
+   * event. Idempotent like appendAudit and insertInvocations: a failed batch is retried whole.
+   */
+  writeBatch(batch: { audit: AuditRow[]; invocations: InvocationRow[] }): Promise<void>;
   queryInvocations(filter: RecordsFilter): Promise<InvocationRow[]>;
   getInvocation(requestId: string): Promise<InvocationRow | undefined>;
   /** Idempotent on (instanceId, seq). */

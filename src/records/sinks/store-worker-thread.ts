@@ -15,8 +15,7 @@ port.on('message', (m: Message) => {
   void (async () => {
     try {
       if (m.type === 'write') {
-        // Independent tables: written concurrently (two connections on PostgreSQL); a retry re-sends both.
-        await Promise.all([store.records.appendAudit(m.batch.audit), store.records.insertInvocations(m.batch.invocations)]);
+        await store.records.writeBatch(m.batch);
       } else {
         await store.close();
       }
