@@ -59,6 +59,9 @@ export class Delivery {
   private dropped = 0;
   private failing = false;
   private readonly sinkErrors: Record<string, number> = {};
+  /** Two when every sink takes overlapping batches, else one: a file sink gets its batches in order. */
+  private readonly maxInFlight: 1 | 2;
+  private keysSaved: Promise<void> = Promise.resolve();
 
   constructor(
     opts: DeliveryOptions,
@@ -73,6 +76,7 @@ export class Delivery {
     this.overflow = opts.overflow ?? 'spool';
     this.retryMs = opts.retryMs ?? 500;
     for (const s of sinks) this.sinkErrors[s.name] = 0;
+    this.maxInFlight = sinks.every((s) => s.concurrent) ? 2 : 1;
   }
 
   enqueueReplayed(lines: SpoolEntryLine[]): void {
@@ -165,19 +169,51 @@ export class Delivery {
     });
   }
 
+  /**
+   * Up to two batches in flight (when every sink is `concurrent`): the next one is handed to the sinks while the
+   * last one is being written (a store sink's worker prepares it meanwhile). Batches are acknowledged in seq order.
+   */
   private async loop(): Promise<void> {
+    type Flight = { batch: RecordEntry[]; done: Promise<void>; settled: boolean };
+    let inflight: Flight | undefined;
+    const start = (batch: RecordEntry[]): Flight => {
+      const f: Flight = { batch, done: this.deliver(batch), settled: false };
+      void f.done.then(() => { f.settled = true; });
+      return f;
+    };
+    const complete = async (f: Flight) => {
+      await f.done;
+      if (this.stopped) return;
+      const last = f.batch[f.batch.length - 1].seq;
+      if (last > this.deliveredSeq) this.deliveredSeq = last;
+      this.delivered += f.batch.length;
+      this.spool.ack(this.deliveredSeq);
+    };
     while (!this.stopped) {
       let batch = this.queue.splice(0, this.batchSize);
-      if (batch.length === 0 && this.spillFrom !== undefined) batch = await this.readSpilled();
-      if (batch.length === 0) return;
-      await this.deliver(batch);
-      if (this.stopped) return;
-      const last = batch[batch.length - 1].seq;
-      if (last > this.deliveredSeq) this.deliveredSeq = last;
-      this.delivered += batch.length;
-      this.spool.ack(this.deliveredSeq);
+      // Spilled entries come after everything in flight: read them only once it has landed.
+      if (batch.length === 0 && this.spillFrom !== undefined && !inflight) batch = await this.readSpilled();
+      if (batch.length === 0) {
+        if (!inflight) return;
+        // Nothing new yet: look again after flushMs unless the batch in flight lands first.
+        if (!inflight.settled) await Promise.race([inflight.done, sleep(this.flushMs)]);
+        if (!inflight.settled) continue;
+        await complete(inflight);
+        inflight = undefined;
+        continue;
+      }
+      if (inflight && this.maxInFlight === 1) {
+        await complete(inflight);
+        inflight = undefined;
+      }
+      const next = start(batch);
+      if (inflight) await complete(inflight);
+      inflight = next;
     }
+    // Stopped: let the batch in flight settle (it stops retrying) before the loop reports idle.
+    if (inflight) await inflight.done;
   }
+
 
   /** Re-reads entries that overflowed to disk, up to a queue's worth. */
   private async readSpilled(): Promise<RecordEntry[]> {
@@ -202,7 +238,9 @@ export class Delivery {
     let delay = this.retryMs;
     for (;;) {
       try {
-        await this.hooks.beforeBatch();
+        // One at a time: two batches in flight must not save the same new subject keys twice.
+        this.keysSaved = this.keysSaved.catch(() => undefined).then(() => this.hooks.beforeBatch());
+        await this.keysSaved;
       } catch (err) {
         this.hooks.onError('saving subject keys failed; retrying', err);
       }

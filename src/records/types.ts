@@ -124,6 +124,11 @@ export interface RecordBatch {
  */
 export interface Sink {
   readonly name: string;
+  /**
+   * The sink may be given the next batch before the last one settled. Delivery keeps two batches in flight only
+   * when every sink says so; otherwise batches go one after another, in seq order.
+   */
+  readonly concurrent?: boolean;
   write(batch: RecordBatch): Promise<void>;
   close(): Promise<void>;
 }

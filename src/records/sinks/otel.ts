@@ -52,6 +52,7 @@ export function genAiAttributes(r: InvocationRecord): Attributes {
 export function otelSink(opts: { tracer: Tracer; name?: string }): Sink {
   return {
     name: opts.name ?? 'otel',
+    concurrent: true,
     async write(batch: RecordBatch): Promise<void> {
       for (const row of batch.invocations) {
         const r = JSON.parse(row.body) as InvocationRecord;

@@ -42,6 +42,8 @@ export function s3Sink(opts: S3SinkOptions): Sink {
     );
   return {
     name: opts.name ?? 's3',
+    // One object per batch, keyed by its seqs: batches may overlap.
+    concurrent: true,
     async write(batch: RecordBatch): Promise<void> {
       // A recorder's batch holds one instance's entries in seq order: its first and last audit rows name it.
       const first = batch.audit[0];

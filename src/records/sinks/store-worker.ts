@@ -39,6 +39,8 @@ export function storeWorkerSink(opts: { store: StoreConfig; name?: string }): Si
   };
   return {
     name: opts.name ?? `store-${opts.store.kind}`,
+    // The worker decodes the next batch while the store writes this one; writeBatch is safe to overlap.
+    concurrent: true,
     write: (batch) => call({ type: 'write', batch }),
     async close() {
       if (!failed) await call({ type: 'close' }).catch(() => undefined);
