@@ -317,6 +317,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       onSwap: () => {
         const r = authz.reload();
         if (!r.ok) logger.error({ problems: r.problems }, 'policy reload refused; keeping the last good policies');
+        // A config that now attaches guardrails loads the models here rather than on its first request.
+        if (guardrailsInUse(holder.current.config.guardrails)) {
+          try {
+            loadModels();
+          } catch (err) {
+            logger.error({ err }, 'loading the trained models failed; requests through a guardrail that needs them are refused');
+          }
+        }
       },
     })
     : undefined;
