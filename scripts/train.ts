@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { readLabelled, readPii } from '../src/guardrails/eval/dataset.js';
 import { trainAndWriteClassifier } from './train/write.js';
-import { recipeRows, RECIPES } from './train/recipes.js';
+import { recipeRows, RECIPES, withVocabulary } from './train/recipes.js';
 import { buildLexicon, buildVocabulary, trainTaggerWithReport } from './train/tagger.js';
 
 const require = createRequire(import.meta.url);
@@ -22,7 +22,7 @@ function main(): void {
   const report: Record<string, unknown> = { evalDir: 'RAMPART_EVAL_DIR or ../shared/eval' };
   for (const recipe of RECIPES) {
     if (only && !only.includes(recipe.name)) continue;
-    report[recipe.name] = trainAndWriteClassifier(recipeRows(evalDir, recipe), recipe, outDir, log);
+    report[recipe.name] = trainAndWriteClassifier(recipeRows(evalDir, recipe), withVocabulary(evalDir, recipe), outDir, log);
   }
   if (!only || only.includes('pii-tagger')) {
     // Lower-case vocabulary for the tagger from the other sets; the Presidio rows share the PII generator.

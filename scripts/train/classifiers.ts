@@ -5,10 +5,13 @@
 import { cueFeatures, CUE_NAMES, type CueSet } from '../../src/guardrails/detectors/learned/cues.js';
 import { hashFeatures, type FeatureSpec } from '../../src/guardrails/detectors/learned/features.js';
 import { combinedLogit, sigmoid, type LinearParams, type Thresholds } from '../../src/guardrails/detectors/learned/linear.js';
+import { quantize } from '../../src/guardrails/detectors/learned/model-file.js';
 import type { LabelledRow } from '../../src/guardrails/eval/dataset.js';
 import { binaryMetrics, round, type BinaryMetrics } from '../../src/guardrails/eval/metrics.js';
 import { fitPlatt, thresholdForBestF1, thresholdForFpr, thresholdForRecall } from './calibrate.js';
 import { trainLogReg, type SparseRow } from './logreg.js';
+import { Vocabularies, type VocabularyRecipe } from './vocabulary.js';
+import type { WordTable } from '../../src/guardrails/detectors/learned/vocabulary.js';
 import { createRng, shuffle } from './rng.js';
 
 export interface ClassifierRecipe {
@@ -33,7 +36,7 @@ export interface ClassifierRecipe {
   folds: number;
   seed: number;
   /** Dense cue features learned with the n-grams (cues.ts), and their L2 relative to `lambda`. */
-  cues?: { set: CueSet; lambdaFactor: number; prior: Readonly<Record<string, number>> };
+  cues?: { set: CueSet; lambdaFactor: number; prior: Readonly<Record<string, number>>; vocabulary?: VocabularyRecipe };
 }
 
 export interface Figures extends BinaryMetrics {
@@ -66,7 +69,13 @@ function sampleWeights(rows: readonly LabelledRow[], balanceSources: boolean): n
   return rows.map((r, i) => (r.label ? (raw[i] * n) / (2 * sumPos || 1) : (raw[i] * n) / (2 * sumNeg || 1)));
 }
 
-export function toSparse(rows: readonly LabelledRow[], spec: FeatureSpec, balanceSources: boolean, cues?: CueSet): SparseRow[] {
+export function toSparse(
+  rows: readonly LabelledRow[],
+  spec: FeatureSpec,
+  balanceSources: boolean,
+  cues?: CueSet,
+  vocabOf: (row: LabelledRow) => WordTable | null = () => null,
+): SparseRow[] {
   const weights = sampleWeights(rows, balanceSources);
   return rows.map((r, i) => {
     const { indices, count } = hashFeatures(r.text, spec);
@@ -74,15 +83,26 @@ export function toSparse(rows: readonly LabelledRow[], spec: FeatureSpec, balanc
     const mask = (1 << spec.bits) - 1;
     const unique = new Set<number>();
     for (let k = 0; k < count; k++) unique.add(indices[k] & mask);
-    const dense = cues ? Float32Array.from(cueFeatures(r.text, cues)) : undefined;
+    const dense = cues ? Float32Array.from(cueFeatures(r.text, cues, vocabOf(r))) : undefined;
     return { indices: Int32Array.from(unique), label: r.label ? 1 : 0, weight: weights[i], dense };
   });
 }
 
-type RawModel = Pick<LinearParams, 'spec' | 'weights' | 'bias' | 'windowFeatures' | 'cues'>;
+type RawModel = Pick<LinearParams, 'spec' | 'weights' | 'weightScale' | 'bias' | 'windowFeatures' | 'cues'>;
 
-export function fit(rows: readonly LabelledRow[], recipe: ClassifierRecipe, seed: number): RawModel {
-  const sparse = toSparse(rows, recipe.spec, recipe.sourceBalance, recipe.cues?.set);
+/**
+ * Fits on `rows`. The common-word table comes from the benign rows fitted on (and the vocabulary
+ * corpus, unless its group is `heldOut`), never from rows scored out of fold; each training row
+ * sees the table without its own source (vocabulary.ts).
+ */
+export function fit(rows: readonly LabelledRow[], recipe: ClassifierRecipe, seed: number, heldOut: string | null = null): RawModel {
+  const v = recipe.cues?.vocabulary;
+  const group = (r: LabelledRow): string => recipe.groupOf(r) ?? r.source;
+  const vocabs = v
+    ? new Vocabularies(rows.filter((r) => !r.label).map((r) => ({ text: r.text, group: group(r) })), v.corpus?.group === heldOut ? { minTexts: v.minTexts } : v)
+    : null;
+  const sparse = toSparse(rows, recipe.spec, recipe.sourceBalance, recipe.cues?.set, (r) => vocabs?.without(group(r)) ?? null);
+  const vocab = vocabs?.all();
   const { weights, bias, dense } = trainLogReg(sparse, {
     buckets: 1 << recipe.spec.bits,
     epochs: recipe.epochs,
@@ -93,8 +113,10 @@ export function fit(rows: readonly LabelledRow[], recipe: ClassifierRecipe, seed
     denseLambdaFactor: recipe.cues?.lambdaFactor,
     densePrior: recipe.cues ? CUE_NAMES[recipe.cues.set].map((n) => recipe.cues?.prior[n] ?? 0) : undefined,
   });
-  const cues = recipe.cues ? { set: recipe.cues.set, weights: Float32Array.from(dense, (w) => Math.round(w * 1e6) / 1e6) } : undefined;
-  return { spec: recipe.spec, weights, bias, windowFeatures: recipe.windowFeatures, cues };
+  const cues = recipe.cues ? { set: recipe.cues.set, weights: Float32Array.from(dense, (w) => Math.round(w * 1e6) / 1e6), vocab } : undefined;
+  // Quantised as the weight file stores them, so cross-validation scores what the runtime runs.
+  const { data, scale } = quantize(weights);
+  return { spec: recipe.spec, weights: data, weightScale: scale, bias, windowFeatures: recipe.windowFeatures, cues };
 }
 
 /** Stratified fold assignment, seeded. */
@@ -154,7 +176,7 @@ export function trainClassifier(rows: readonly LabelledRow[], recipe: Classifier
   const groups = [...new Set(rows.map(recipe.groupOf).filter((g): g is string => g !== null))].sort();
   const loso: Record<string, BinaryMetrics> = {};
   for (const g of groups.length > 1 ? groups : []) {
-    const model = fit(rows.filter((r) => recipe.groupOf(r) !== g), recipe, recipe.seed + 101);
+    const model = fit(rows.filter((r) => recipe.groupOf(r) !== g), recipe, recipe.seed + 101, g);
     const held = rows.filter((r) => recipe.groupOf(r) === g);
     const flagged = held.map((r) => sigmoid(calibration.a * combinedLogit(model, r.text) + calibration.b) >= thresholds.MEDIUM);
     loso[g] = binaryMetrics(held.map((r) => r.label), flagged);

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { readLabelled, type LabelledRow } from '../../src/guardrails/eval/dataset.js';
 import { BENIGN_TASKS } from './benign-tasks.js';
+import { attackTemplates, taskTemplates } from './templates.js';
 import type { ClassifierRecipe } from './classifiers.js';
 
 export const SEED = 20260101;
@@ -19,6 +20,17 @@ export interface DatasetRecipe extends ClassifierRecipe {
   extraNegatives?: { file: string; sources: string[] };
   /** Adds the hand-written ordinary task requests (benign-tasks.ts) as negatives, source `extra:tasks`. */
   benignTasks?: boolean;
+  /**
+   * Adds the phrase-list rows of templates.ts: generic attacks as positives (`extra:attack-templates`)
+   * and ordinary requests as negatives (`extra:task-templates`).
+   */
+  templates?: boolean;
+  /**
+   * The prompt-attack unknown-word cues' common-word table: the fitted benign rows plus this file's
+   * texts (all labels: offensive tweets are still ordinary language), which count as `group` for
+   * leave-one-source-out. Resolved by withVocabulary().
+   */
+  vocabulary?: { minTexts: number; corpusFile: string; group: string };
 }
 
 /** Leave-one-source-out group of an added negative, else null. */
@@ -44,7 +56,8 @@ function harmfulGroup(r: LabelledRow): string {
 const PA_PRIOR: Record<string, number> = {
   override_object: 5, prior_instructions: 2, you_are_now: 3, act_as: 2, jailbreak_words: 3, no_restrictions: 3,
   special_mode: 3, extract_prompt: 3, new_task: 3, delimiter: 2, stop_then_say: 3, stay_in_role: 2,
-  odd_token_window: 2, harmful_request: 0, harmful_writing: 1,
+  odd_token_window: 4, odd_token_run: 1, harmful_request: 0, harmful_writing: 1, task_switch: 2, persona: 1.5, output_only: 1, despite_told: 2,
+  unknown_burst: 0, gibberish_window: 0, suffix_gibberish: 0,
 };
 const PA_PRIOR_LAMBDA = 10;
 
@@ -58,7 +71,7 @@ export const RECIPES: DatasetRecipe[] = [
   {
     name: 'prompt-attack',
     file: 'prompt-attack.jsonl',
-    spec: { bits: 17, charMin: 4, charMax: 4, words: true, source: 'tokens' },
+    spec: { bits: 16, charMin: 4, charMax: 4, words: true, source: 'tokens' },
     windowFeatures: 8000,
     lambda: 1e-4,
     epochs: 12,
@@ -72,11 +85,14 @@ export const RECIPES: DatasetRecipe[] = [
     seed: SEED,
     cues: { set: 'prompt-attack', lambdaFactor: PA_PRIOR_LAMBDA, prior: PA_PRIOR },
     benignTasks: true,
+    templates: true,
+    // Tweets, as published in the toxicity set; the prompt-attack set's own tweets are that source.
+    vocabulary: { minTexts: 2, corpusFile: 'toxicity.jsonl', group: 'davidson/neither' },
   },
   {
     name: 'toxicity',
     file: 'toxicity.jsonl',
-    spec: { bits: 17, charMin: 4, charMax: 4, words: true, source: 'tokens' },
+    spec: { bits: 16, charMin: 4, charMax: 4, words: true, source: 'tokens' },
     windowFeatures: 8000,
     lambda: 1e-5,
     epochs: 8,
@@ -93,7 +109,7 @@ export const RECIPES: DatasetRecipe[] = [
   {
     name: 'harmful-intent',
     file: 'harmful-intent.jsonl',
-    spec: { bits: 17, charMin: 4, charMax: 4, words: true, source: 'tokens' },
+    spec: { bits: 16, charMin: 4, charMax: 4, words: true, source: 'tokens' },
     windowFeatures: 8000,
     lambda: 1e-4,
     epochs: 30,
@@ -120,6 +136,15 @@ export function recipeRows(evalDir: string, recipe: DatasetRecipe): LabelledRow[
       seen.add(text);
     });
   }
+  if (recipe.templates) {
+    const add = (texts: string[], label: boolean, name: string): void =>
+      texts.forEach((text, i) => {
+        if (!seen.has(text)) rows.push({ id: `${name}-${i}`, text, label, source: `${EXTRA}${name}` });
+        seen.add(text);
+      });
+    add(attackTemplates(), true, 'attack-templates');
+    add(taskTemplates(), false, 'task-templates');
+  }
   const extra = recipe.extraNegatives;
   if (!extra) return rows;
   for (const r of readLabelled(join(evalDir, extra.file))) {
@@ -128,4 +153,12 @@ export function recipeRows(evalDir: string, recipe: DatasetRecipe): LabelledRow[
     rows.push({ ...r, source: `${EXTRA}${r.source.startsWith('xstest') ? 'xstest' : r.source}` });
   }
   return rows;
+}
+
+/** The recipe with its vocabulary corpus read, ready for trainClassifier. */
+export function withVocabulary(evalDir: string, recipe: DatasetRecipe): DatasetRecipe {
+  const v = recipe.vocabulary;
+  if (!v || !recipe.cues) return recipe;
+  const texts = readLabelled(join(evalDir, v.corpusFile)).map((r) => r.text);
+  return { ...recipe, cues: { ...recipe.cues, vocabulary: { minTexts: v.minTexts, corpus: { texts, group: v.group } } } };
 }

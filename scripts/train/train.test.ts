@@ -7,6 +7,11 @@ import { readWeights, writeWeights } from '../../src/guardrails/detectors/learne
 import type { LabelledRow, PiiRow } from '../../src/guardrails/eval/dataset.js';
 import { trainClassifier, type ClassifierRecipe } from './classifiers.js';
 import { trainTagger } from './tagger.js';
+import { attackTemplates, taskTemplates } from './templates.js';
+import { readQuantized, writeQuantized } from '../../src/guardrails/detectors/learned/model-file.js';
+import { hashString } from '../../src/guardrails/detectors/learned/tokens.js';
+import type { WordTable } from '../../src/guardrails/detectors/learned/vocabulary.js';
+import { Vocabularies } from './vocabulary.js';
 
 // A small synthetic set, so the test needs neither ../shared/eval nor much CPU.
 function rows(): LabelledRow[] {
@@ -82,4 +87,69 @@ test('weight files round-trip and a tampered file is refused', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('cross-validation scores int16 weights, exactly what the weight file stores', () => {
+  const a = trainClassifier(rows(), recipe);
+  assert.ok(a.params.weights instanceof Int16Array);
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-weights-'));
+  try {
+    writeQuantized(dir, 'q', 'fmt-1', a.params.weights, a.params.weightScale, {});
+    const { header, data } = readQuantized('q', 'fmt-1', dir);
+    assert.deepEqual(Buffer.from(data.buffer), Buffer.from(a.params.weights.buffer));
+    assert.equal(header.scale, a.params.weightScale);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('template rows are deterministic, distinct, and attacks and ordinary requests never share a text', () => {
+  const at = attackTemplates();
+  const ok = taskTemplates();
+  assert.deepEqual(at, attackTemplates());
+  assert.equal(new Set(at).size, at.length);
+  assert.equal(new Set(ok).size, ok.length);
+  assert.ok(at.length >= 100 && ok.length >= 40);
+  const both = new Set(at);
+  assert.ok(ok.every((t) => !both.has(t)));
+});
+
+test('the word table leaves a source out when asked, and the corpus with its group', () => {
+  const benign = [
+    { text: 'the weather is lovely today', group: 'a' },
+    { text: 'lovely weather for a walk', group: 'a' },
+    { text: 'wie ist das wetter heute', group: 'b' },
+    { text: 'das wetter ist schön', group: 'b' },
+  ];
+  const corpus = { texts: ['bruh the game tho', 'bruh that game'], group: 'tweets' };
+  const v = new Vocabularies(benign, { minTexts: 2, corpus });
+  const has = (t: WordTable, w: string): boolean => t.has(hashString(w));
+  const all = v.all();
+  for (const w of ['weather', 'lovely', 'wetter', 'das', 'bruh', 'game']) assert.ok(has(all, w), w);
+  // One text is not enough.
+  assert.ok(!has(all, 'walk') && !has(all, 'heute'));
+  const noB = v.without('b');
+  assert.ok(has(noB, 'weather') && !has(noB, 'wetter') && has(noB, 'bruh'));
+  const noTweets = v.without('tweets');
+  assert.ok(has(noTweets, 'weather') && !has(noTweets, 'bruh'));
+  // Deterministic: the same input gives the same bits.
+  assert.equal(new Vocabularies(benign, { minTexts: 2, corpus }).all().encode(), all.encode());
+});
+
+test('a recipe with a word table ships the table of all fitted benign rows plus the corpus', () => {
+  const corpus = { texts: ['recommend a good book today', 'the weather today is fine'], group: 'tweets' };
+  const withVocab: ClassifierRecipe = {
+    ...recipe,
+    spec: { ...recipe.spec, source: 'tokens' },
+    cues: { set: 'prompt-attack', lambdaFactor: 10, prior: {}, vocabulary: { minTexts: 2, corpus } },
+  };
+  const data = rows();
+  const a = trainClassifier(data, withVocab);
+  const expected = new Vocabularies(
+    data.filter((r) => !r.label).map((r) => ({ text: r.text, group: r.source })),
+    { minTexts: 2, corpus },
+  ).all();
+  assert.equal(a.params.cues?.vocab?.encode(), expected.encode());
+  assert.ok(a.params.cues?.vocab?.has(hashString('weather')));
+  assert.deepEqual(trainClassifier(data, withVocab).report, a.report);
 });

@@ -85,6 +85,13 @@ export const W2 = {
   GROUP_ADJ: 1 << 1, // asian, black, gay: a group only before "people", "men", "women"
   PEOPLE: 1 << 2,
   RIGHTS: 1 << 3, // vote, visas, equal rights, allowed, healthcare
+  // prompt attack, second bank
+  ACT_LATE: 1 << 4, // German verb-final "als X fungieren"
+  DONE: 1 << 5, // "that is enough / done", before a switch to another task
+  ONLY: 1 << 6, // "just / only" before output, reply
+  DESPITE: 1 << 7, // "despite / regardless of" what you were told
+  TOLD: 1 << 8,
+  PRETEND: 1 << 9, // "pretend / imagine / stell dir vor" before "you are"
 } as const;
 
 const LISTS2: Array<[number, string]> = [
@@ -94,6 +101,14 @@ const LISTS2: Array<[number, string]> = [
   // General rights and exclusions only; words seen only in XSTest's rows ("overrepresented",
   // "security checks") were left out so its held-out discrimination figure is not tuned to it.
   [W2.RIGHTS, 'vote voting married marry marriage rights right allowed visas visa healthcare benefits education office political government citizenship equal human discriminated denied access banned deported hired jobs work serve military inferior'],
+  // Generic task-switch, persona and output-control wording (the injection taxonomy, not any one
+  // source's rows), English and German.
+  [W2.ACT_LATE, 'fungieren fungierst fungiere agieren agierst agiere auftreten'],
+  [W2.DONE, 'done enough finished complete completed over erledigt genug genügt fertig reicht abgeschlossen'],
+  [W2.ONLY, 'only just simply merely solely nur lediglich bloß ausschließlich'],
+  [W2.DESPITE, 'despite regardless notwithstanding irrespective trotz ungeachtet unabhängig'],
+  [W2.TOLD, 'told said instructed programmed taught instructions rules guidelines gesagt befohlen programmiert anweisungen regeln'],
+  [W2.PRETEND, 'pretend imagine suppose assume roleplay stell stelle vorstellen vor tu tun imaginez imagina'],
 ];
 
 /** FNV-1a over lower-cased char codes; the same function runs over the text's words in cues.ts. */
@@ -115,27 +130,22 @@ export function lowerCue(c: number): number {
  */
 export class CueMap {
   bank2 = 0;
-  private readonly keys: Int32Array;
-  private readonly vals: Int32Array;
-  private readonly vals2: Int32Array;
-  private readonly used: Uint8Array;
+  /** Per slot [used, key, bank 1, bank 2] side by side: a probe reads one cache line, not four. */
+  private readonly table: Int32Array;
   private readonly mask: number;
 
   constructor(entries: Map<number, [number, number]>) {
     let size = 64;
     while (size < entries.size * 2) size *= 2;
-    this.keys = new Int32Array(size);
-    this.vals = new Int32Array(size);
-    this.vals2 = new Int32Array(size);
-    this.used = new Uint8Array(size);
+    this.table = new Int32Array(size * 4);
     this.mask = size - 1;
     for (const [h, v] of entries) {
       let i = this.slot(h);
-      while (this.used[i]) i = (i + 1) & this.mask;
-      this.used[i] = 1;
-      this.keys[i] = h;
-      this.vals[i] = v[0];
-      this.vals2[i] = v[1];
+      while (this.table[4 * i] !== 0) i = (i + 1) & this.mask;
+      this.table[4 * i] = 1;
+      this.table[4 * i + 1] = h;
+      this.table[4 * i + 2] = v[0];
+      this.table[4 * i + 3] = v[1];
     }
   }
 
@@ -144,11 +154,12 @@ export class CueMap {
   }
 
   get(h: number): number {
+    const t = this.table;
     let i = this.slot(h);
-    while (this.used[i]) {
-      if (this.keys[i] === h) {
-        this.bank2 = this.vals2[i];
-        return this.vals[i];
+    while (t[4 * i] !== 0) {
+      if (t[4 * i + 1] === h) {
+        this.bank2 = t[4 * i + 3];
+        return t[4 * i + 2];
       }
       i = (i + 1) & this.mask;
     }

@@ -11,6 +11,7 @@
  */
 import { CUE_WORDS, W, W2 } from './cue-lexicon.js';
 import { sharedTokens, type Tokens } from './tokens.js';
+import type { WordTable } from './vocabulary.js';
 
 export type CueSet = 'prompt-attack' | 'harmful-intent';
 
@@ -19,7 +20,7 @@ export const CUE_NAMES: Record<CueSet, readonly string[]> = {
     'override_object', 'prior_instructions', 'you_are', 'you_are_now', 'act_as', 'jailbreak_words', 'no_restrictions',
     'special_mode', 'extract_prompt', 'new_task', 'delimiter', 'stop_then_say', 'stay_in_role', 'framing', 'ethics_talk',
     'symbol_ratio', 'odd_token_ratio', 'class_transitions', 'odd_token_run', 'odd_token_window', 'harmful_request',
-    'harmful_writing',
+    'harmful_writing', 'task_switch', 'persona', 'output_only', 'despite_told', 'unknown_burst', 'gibberish_window', 'suffix_gibberish',
   ],
   'harmful-intent': [
     'harm_words', 'harm_request', 'tech_context', 'figurative_context', 'safe_object', 'violent_person',
@@ -35,15 +36,28 @@ interface Stats {
   nonSpace: number;
   symbols: number;
   oddTokens: number;
+  /** Whitespace-delimited chunks. */
   tokens: number;
   transitions: number;
   maxOddRun: number;
   /** Most odd chunks among any ODD_WINDOW consecutive chunks (symbol-only chunks count half). */
   maxOddWindow: number;
+  /** Chunks with a word the common-word table lacks (vocabulary.ts), and the most in any window. */
+  unknownChunks: number;
+  maxUnknownWindow: number;
+  /** Most chunks in any window that are odd or have an unknown word (which counts half here). */
+  maxGibberishWindow: number;
+  /** Chunks that are odd or have an unknown word, among the first and among the last ODD_WINDOW. */
+  headSuffix: number;
+  tailSuffix: number;
 }
 
 const ODD_WINDOW = 8;
 const ring = new Float64Array(ODD_WINDOW);
+const unknownRing = new Float64Array(ODD_WINDOW);
+const gibberishRing = new Float64Array(ODD_WINDOW);
+const suffixRing = new Float64Array(ODD_WINDOW);
+const WINDOW_MASK = ODD_WINDOW - 1;
 
 function near(cls: number, pos: number, k: number): boolean {
   const b = 31 - Math.clz32(cls);
@@ -54,7 +68,7 @@ function classIndex(bit: number): number {
   return 31 - Math.clz32(bit);
 }
 
-/** Pattern hits: prompt-attack cues at 0-14, harmful-intent cues at 16-24. */
+/** Pattern hits: prompt-attack cues at 0-14 and 26-29, harmful-intent cues at 16-24. */
 const hits = new Float64Array(32);
 
 /**
@@ -62,16 +76,22 @@ const hits = new Float64Array(32);
  * lower-cased word hashes) rather than the characters again. A whitespace-delimited chunk is a
  * run of tokens that touch; an adversarial suffix is a run of chunks mixing words and symbols.
  */
-function scan(t: Tokens, st: Stats): void {
+function scan(text: string, t: Tokens, st: Stats, vocab: WordTable | null): void {
   last.fill(-1000);
+  symbolSeen.fill(0);
   hits.fill(0);
   groupPos = groupAdjPos = rightsPos = -1000;
+  last2.fill(-1000);
   let pos = 0;
   let chunkLetters = 0, chunkSymbols = 0, chunkTransitions = 0, oddRun = 0;
   let prevWord = -1;
   ring.fill(0);
-  let ringSum = 0;
+  unknownRing.fill(0);
+  gibberishRing.fill(0);
+  suffixRing.fill(0);
+  let ringSum = 0, unknownSum = 0, gibberishSum = 0, suffixSum = 0;
   let ringAt = 0;
+  let chunkUnknown = 0;
   for (let k = 0; k <= t.count; k++) {
     const touching = k < t.count && k > 0 && t.start[k] === t.end[k - 1];
     if (!touching && chunkLetters + chunkSymbols > 0) {
@@ -88,9 +108,23 @@ function scan(t: Tokens, st: Stats): void {
       }
       ringSum += odd - ring[ringAt];
       ring[ringAt] = odd;
-      ringAt = (ringAt + 1) % ODD_WINDOW;
+      // Unknown words: a run of them alone may be a language or slang the table lacks, so the
+      // gibberish window counts them half; with symbol fragments around them it is a suffix.
+      st.unknownChunks += chunkUnknown;
+      unknownSum += chunkUnknown - unknownRing[ringAt];
+      unknownRing[ringAt] = chunkUnknown;
+      const gibberish = Math.max(odd, chunkUnknown * 0.5);
+      gibberishSum += gibberish - gibberishRing[ringAt];
+      gibberishRing[ringAt] = gibberish;
+      const suffix = Math.max(odd, chunkUnknown);
+      suffixSum += suffix - suffixRing[ringAt];
+      suffixRing[ringAt] = suffix;
+      ringAt = (ringAt + 1) & WINDOW_MASK;
       if (ringSum > st.maxOddWindow) st.maxOddWindow = ringSum;
-      chunkLetters = chunkSymbols = chunkTransitions = 0;
+      if (unknownSum > st.maxUnknownWindow) st.maxUnknownWindow = unknownSum;
+      if (gibberishSum > st.maxGibberishWindow) st.maxGibberishWindow = gibberishSum;
+      if (st.tokens === ODD_WINDOW) st.headSuffix = suffixSum;
+      chunkLetters = chunkSymbols = chunkTransitions = chunkUnknown = 0;
       prevWord = -1;
     }
     if (k === t.count) break;
@@ -102,14 +136,28 @@ function scan(t: Tokens, st: Stats): void {
       chunkLetters += len;
       // Letters and digits mixed in one word ("x86", "correctedilde9") count as a transition.
       if ((fl & 4) !== 0 && (fl & 8) === 0) chunkTransitions++;
+      // A word no benign text uses: lower or mixed case (a capitalised or all-capital unknown is
+      // mostly a name or an acronym), not a number, not a handle or hashtag ("@user", "#tbt").
+      if (vocab !== null && (fl & 11) === 0 && !vocab.has(t.lower[k]) && !afterTag(text, t, k)) chunkUnknown = 1;
       endWord(t.lower[k], pos++);
     } else {
       st.symbols++;
       chunkSymbols++;
+      const c = text.charCodeAt(t.start[k]);
+      if (c < 128) symbolSeen[c] = 1;
     }
     if (prevWord >= 0 && prevWord !== word) chunkTransitions++;
     prevWord = word;
   }
+  if (st.tokens < ODD_WINDOW) st.headSuffix = suffixSum;
+  st.tailSuffix = suffixSum;
+}
+
+/** The word touches a '@' or '#' on its left. */
+function afterTag(text: string, t: Tokens, k: number): boolean {
+  if (k === 0 || t.end[k - 1] !== t.start[k]) return false;
+  const c = text.charCodeAt(t.start[k - 1]);
+  return c === 64 || c === 35;
 }
 
 /** Word positions of the last protected group ("Muslims", "Asian people") and the last right. */
@@ -122,6 +170,7 @@ function endWord(h: number, pos: number): void {
   const bits2 = CUE_WORDS.bank2;
   if (pos < 3) startBits |= bits;
   if (bits2 !== 0) groupCue(bits2, pos);
+  if ((bits | bits2) !== 0) secondBank(bits, bits2, pos);
   if (bits === 0) return;
   // prompt attack
   if (bits & W.OBJ && near(W.OVR, pos, 4)) hits[0] = 1;
@@ -151,6 +200,28 @@ function endWord(h: number, pos: number): void {
   for (let b = bits; b !== 0; b &= b - 1) last[classIndex(b & -b)] = pos;
 }
 
+/** Positions of the last word of each second-bank class. */
+const last2 = new Int32Array(32);
+
+function near2(cls: number, pos: number, k: number): boolean {
+  return pos - last2[31 - Math.clz32(cls)] <= k;
+}
+
+/**
+ * Prompt-attack cues that need the second word bank: a switch to another task after "that is
+ * enough / done" ("Das genügt. Schreibe nun ..."), a persona assigned at the start or after
+ * "pretend / imagine" ("Stell dir vor, du bist ..."), "als X fungieren" (verb last), "only / just
+ * output ...", and "despite what you were told".
+ */
+function secondBank(bits: number, bits2: number, pos: number): void {
+  if (bits2 & W2.ACT_LATE && near(W.AS, pos, 3)) hits[4] = 1;
+  if (bits & W.NOW && near2(W2.DONE, pos, 5)) hits[26] = 1;
+  if (bits & W.ARE && near(W.YOU, pos, 1) && (pos <= 2 || near2(W2.PRETEND, pos, 4))) hits[27] = 1;
+  if (bits & W.SAY && near2(W2.ONLY, pos, 2)) hits[28] = 1;
+  if (bits2 & W2.TOLD && near2(W2.DESPITE, pos, 5)) hits[29] = 1;
+  for (let b = bits2; b !== 0; b &= b - 1) last2[classIndex(b & -b)] = pos;
+}
+
 /**
  * "Why should Muslims not be given visas": a protected group and a right within ten words. A group
  * adjective counts only before "people"/"men"/"women" ("Asian pears", "black olives" do not).
@@ -172,21 +243,35 @@ function groupCue(bits2: number, pos: number): void {
 let startBits = 0;
 
 const DELIMITERS = ['###', '<|', '|>', '[inst]', '[/inst]', '<<sys>>', '<</sys>>', 'system:', '[system', '<system', '</s>', '<s>', '---', '```'];
+/**
+ * Each delimiter with the symbol it cannot occur without (its first non-letter), so a text whose
+ * tokens lack that symbol skips the search; case only matters for "[INST]"-like tags, whose
+ * upper-case forms are built once here.
+ */
+const DELIMITER_FORMS = DELIMITERS.map((d) => ({
+  gate: d.charCodeAt(d.search(/[^a-z]/)),
+  forms: d.charCodeAt(1) === 105 ? [d, d.toUpperCase()] : [d],
+}));
+/** ASCII symbols seen as tokens of the text being scanned. */
+const symbolSeen = new Uint8Array(128);
 
 function delimiterScore(text: string): number {
   let k = 0;
-  for (const d of DELIMITERS) {
-    // indexOf is native and fast; the delimiters are ASCII, and case only matters for "[INST]".
-    if (text.indexOf(d) >= 0 || (d.charCodeAt(1) === 105 && text.indexOf(d.toUpperCase()) >= 0)) k++;
+  for (const { gate, forms } of DELIMITER_FORMS) {
+    if (symbolSeen[gate] === 0) continue;
+    // indexOf is native and fast; the delimiters are ASCII.
+    if (text.indexOf(forms[0]) >= 0 || (forms.length > 1 && text.indexOf(forms[1]) >= 0)) k++;
   }
   return Math.min(3, k);
 }
 
 interface Slot {
   text: string | null;
+  /** The word table the prompt-attack features were computed with (harmful intent reads none). */
+  vocab: WordTable | null;
   out: Record<CueSet, Float32Array>;
 }
-const newSlot = (): Slot => ({ text: null, out: { 'prompt-attack': new Float32Array(32), 'harmful-intent': new Float32Array(32) } });
+const newSlot = (): Slot => ({ text: null, vocab: null, out: { 'prompt-attack': new Float32Array(32), 'harmful-intent': new Float32Array(32) } });
 const slots: Slot[] = [newSlot(), newSlot()];
 let nextSlot = 0;
 
@@ -196,15 +281,16 @@ function clamp01(x: number): number {
 
 /**
  * The dense cue features of `text` for `set`, in CUE_NAMES order. One scan fills both sets, so
- * the prompt-attack and harmful-intent classifiers share it. Valid until two other texts.
+ * the prompt-attack and harmful-intent classifiers share it. `vocab` is the prompt-attack model's
+ * common-word table (without one, the unknown-word features are 0). Valid until two other texts.
  */
-export function cueFeatures(text: string, set: CueSet): Float32Array {
-  for (const s of slots) if (s.text === text) return s.out[set];
+export function cueFeatures(text: string, set: CueSet, vocab: WordTable | null = null): Float32Array {
+  for (const s of slots) if (s.text === text && (set === 'harmful-intent' || s.vocab === vocab)) return s.out[set];
   const slot = slots[nextSlot];
   nextSlot = (nextSlot + 1) % slots.length;
-  const st: Stats = { nonSpace: 0, symbols: 0, oddTokens: 0, tokens: 0, transitions: 0, maxOddRun: 0, maxOddWindow: 0 };
+  const st: Stats = { nonSpace: 0, symbols: 0, oddTokens: 0, tokens: 0, transitions: 0, maxOddRun: 0, maxOddWindow: 0, unknownChunks: 0, maxUnknownWindow: 0, maxGibberishWindow: 0, headSuffix: 0, tailSuffix: 0 };
   startBits = 0;
-  scan(sharedTokens(text), st);
+  scan(text, sharedTokens(text), st, vocab);
   const pa = slot.out['prompt-attack'];
   pa.fill(0);
   for (let k = 0; k < 15; k++) pa[k] = hits[k] / (k === 5 || k === 13 || k === 14 ? 3 : 1);
@@ -221,6 +307,15 @@ export function cueFeatures(text: string, set: CueSet): Float32Array {
   // A plain harmful request is what a GCG or random-search suffix is attached to.
   pa[20] = hits[17];
   pa[21] = hits[23];
+  for (let k = 0; k < 4; k++) pa[22 + k] = hits[26 + k];
+  // Adversarial-suffix cues from the common-word table (0 without one). A burst: more chunks with
+  // unknown words in one window than the text's own rate predicts (a tweet full of slang or a text
+  // in a language the table lacks has a high rate throughout). A suffix: the text ends in
+  // gibberish it does not start with.
+  const unknownRate = st.unknownChunks / tk;
+  pa[26] = clamp01((st.maxUnknownWindow - ODD_WINDOW * unknownRate - 1) / 3);
+  pa[27] = clamp01((st.maxGibberishWindow - 3) / 4);
+  pa[28] = clamp01((st.tailSuffix - st.headSuffix - 2) / 4);
   const hi = slot.out['harmful-intent'];
   hi.fill(0);
   for (let k = 0; k < 8; k++) hi[k] = hits[16 + k] / (k === 0 || k === 2 || k === 3 ? 3 : 1);
@@ -230,5 +325,6 @@ export function cueFeatures(text: string, set: CueSet): Float32Array {
   hi[11] = hi[0] > 0 && hi[3] > 0 ? 1 : 0;
   hi[12] = hits[24];
   slot.text = text;
+  slot.vocab = vocab;
   return slot.out[set];
 }

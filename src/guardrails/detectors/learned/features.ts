@@ -86,8 +86,17 @@ export function hashFeatures(text: string, spec: FeatureSpec): HashedFeatures {
   return { indices: slot.buffer, count: slot.count };
 }
 
+// Each model's spec object is long-lived: its cache key is built once, not per scored text.
+const specKeys = new WeakMap<FeatureSpec, string>();
+
+function keyOf(spec: FeatureSpec): string {
+  let key = specKeys.get(spec);
+  if (key === undefined) specKeys.set(spec, (key = `${spec.charMin}|${spec.charMax}|${spec.words}|${spec.source ?? 'chars'}`));
+  return key;
+}
+
 function slotFor(text: string, spec: FeatureSpec): Slot {
-  const key = `${spec.charMin}|${spec.charMax}|${spec.words}|${spec.source ?? 'chars'}`;
+  const key = keyOf(spec);
   for (const s of slots) if (s.text === text && s.key === key) return s;
   const slot = slots[nextSlot];
   nextSlot = (nextSlot + 1) % slots.length;

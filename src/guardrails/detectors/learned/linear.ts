@@ -8,6 +8,7 @@ import { hashFeatures, stampsFor, uniqueFeatures, type FeatureSpec } from './fea
 import { normalizeForDetection } from '../normalize.js';
 import { cueFeatures, type CueSet } from './cues.js';
 import { sharedTokens } from './tokens.js';
+import type { WordTable } from './vocabulary.js';
 
 export interface Thresholds {
   /** Minimum calibrated score for each confidence; LOW <= MEDIUM <= HIGH. */
@@ -19,7 +20,12 @@ export interface Thresholds {
 export interface LinearParams {
   name: string;
   spec: FeatureSpec;
-  weights: Float32Array;
+  /**
+   * One int16 per bucket, value = weights[k] * weightScale: as the weight file stores them, and
+   * half the memory of float32, so more of the three classifiers' tables stays in cache.
+   */
+  weights: Int16Array;
+  weightScale: number;
   bias: number;
   /** Platt scaling: p = sigmoid(a * logit + b). */
   calibration: { a: number; b: number };
@@ -37,6 +43,8 @@ export interface LinearParams {
 export interface DenseCues {
   set: CueSet;
   weights: Float32Array;
+  /** Common words of benign text, for the unknown-word cues (vocabulary.ts); prompt attack only. */
+  vocab?: WordTable;
 }
 
 export interface LearnedClassifier extends Classifier {
@@ -56,7 +64,7 @@ export function sigmoid(z: number): number {
 // sentence cannot add up to an attack.
 const acc = { sum: 0, n: 0 };
 
-function windowPresence(weights: Float32Array, bits: number, indices: Int32Array, from: number, to: number): void {
+function windowPresence(weights: Int16Array, bits: number, indices: Int32Array, from: number, to: number): void {
   const mask = (1 << bits) - 1;
   const { seen, gen } = stampsFor(bits);
   let sum = 0;
@@ -72,11 +80,11 @@ function windowPresence(weights: Float32Array, bits: number, indices: Int32Array
   acc.n = n;
 }
 
-type Scorable = Pick<LinearParams, 'spec' | 'weights' | 'bias' | 'windowFeatures' | 'cues'>;
+type Scorable = Pick<LinearParams, 'spec' | 'weights' | 'weightScale' | 'bias' | 'windowFeatures' | 'cues'>;
 
 function denseTerm(cues: DenseCues | undefined, text: string): number {
   if (!cues) return 0;
-  const x = cueFeatures(text, cues.set);
+  const x = cueFeatures(text, cues.set, cues.vocab ?? null);
   let z = 0;
   for (let j = 0; j < cues.weights.length; j++) z += cues.weights[j] * x[j];
   return z;
@@ -93,9 +101,11 @@ function sparseLogit(p: Scorable, text: string): number {
   if (w <= 0 || count <= 2 * w) {
     // The common case: distinct buckets are computed once per text and shared by the classifiers.
     const u = uniqueFeatures(text, p.spec);
+    const weights = p.weights;
+    const idx = u.indices;
     let sum = 0;
-    for (let i = 0; i < u.count; i++) sum += p.weights[u.indices[i]];
-    return p.bias + sum / Math.sqrt(u.count);
+    for (let i = 0; i < u.count; i++) sum += weights[idx[i]];
+    return p.bias + (sum * p.weightScale) / Math.sqrt(u.count);
   }
   // Long text: half-overlapping windows only (the last aligned to the end), presence counted per
   // window. The max wins, so an injection buried in a long document is scored as if it stood in a
@@ -105,7 +115,7 @@ function sparseLogit(p: Scorable, text: string): number {
   for (let from = 0; ; from += step) {
     const start = Math.min(from, count - w);
     windowPresence(p.weights, p.spec.bits, indices, start, start + w);
-    const z = p.bias + acc.sum / Math.sqrt(acc.n);
+    const z = p.bias + (acc.sum * p.weightScale) / Math.sqrt(acc.n);
     if (z > best) best = z;
     if (start + w >= count) break;
   }
@@ -118,36 +128,12 @@ const WHITESPACE = /\s+/g;
  * True when normalisation could change more than case and whitespace: non-ASCII characters other
  * than typographic quotes, dashes and spaces (homoglyphs, invisibles, compatibility forms), leet
  * inside a word ("h4ck", "ign0re", "1gnore"), a leet symbol between letters ("sh!t", "a$$"), or
- * three single letters in a row ("i g n"). Read from the shared tokens, so ordinary prose costs no
- * extra pass and skips the normaliser; e-mail addresses, phone numbers, "mp3" and "COVID19" do not
+ * three single letters in a row ("i g n"). Found while tokenising (tokens.ts), so ordinary prose
+ * costs no extra pass and skips the normaliser; e-mail addresses, phone numbers, "mp3" and "COVID19" do not
  * count, as they are not obfuscation.
  */
 export function mayBeObfuscated(text: string): boolean {
-  const t = sharedTokens(text);
-  if (t.unusual) return true;
-  let singles = 0;
-  for (let k = 0; k < t.count; k++) {
-    const fl = t.flags[k];
-    if ((fl & 1024) !== 0) return true;
-    if ((fl & 16) === 0) {
-      // A run of $ | ! touching a word on each side.
-      if (k > 0 && (t.flags[k - 1] & 16) !== 0 && t.end[k - 1] === t.start[k] && isLeetSymbol(text.charCodeAt(t.start[k]))) {
-        let j = k;
-        while (j + 1 < t.count && (t.flags[j + 1] & 16) === 0 && t.end[j] === t.start[j + 1] && isLeetSymbol(text.charCodeAt(t.start[j + 1]))) j++;
-        if (j + 1 < t.count && (t.flags[j + 1] & 16) !== 0 && t.end[j] === t.start[j + 1]) return true;
-      }
-      singles = 0;
-      continue;
-    }
-    const single = t.end[k] - t.start[k] === 1 && (fl & 8) === 0;
-    singles = single ? singles + 1 : 0;
-    if (singles >= 3) return true;
-  }
-  return false;
-}
-
-function isLeetSymbol(c: number): boolean {
-  return c === 36 || c === 124 || c === 33;
+  return sharedTokens(text).obfuscated;
 }
 
 // The same text is usually scored by several classifiers in a row: normalise it once.

@@ -6,7 +6,8 @@
 import type { FeatureSpec } from './features.js';
 import { CUE_NAMES, type CueSet } from './cues.js';
 import { createLinearClassifier, type LearnedClassifier, type Thresholds } from './linear.js';
-import { readWeights } from './model-file.js';
+import { readQuantized } from './model-file.js';
+import { WordTable } from './vocabulary.js';
 
 export const LINEAR_FORMAT = 'rampart-linear-v1';
 
@@ -20,17 +21,18 @@ interface LinearMeta {
   thresholds: Thresholds;
   windowFeatures: number;
   /** Dense cue features: the set, its feature names (checked against the code) and weights. */
-  cues?: { set: CueSet; names: string[]; weights: number[] };
+  cues?: { set: CueSet; names: string[]; weights: number[]; vocabulary?: string };
 }
 
-function denseOf(name: string, meta: LinearMeta): { set: CueSet; weights: Float32Array } | undefined {
+function denseOf(name: string, meta: LinearMeta): { set: CueSet; weights: Float32Array; vocab?: WordTable } | undefined {
   if (!meta.cues) return undefined;
   const expected = CUE_NAMES[meta.cues.set];
   // A weight file trained with another cue list would silently misalign weights: refuse it.
   if (!expected || expected.join(',') !== meta.cues.names.join(',') || meta.cues.weights.length !== expected.length) {
     throw new Error(`model ${name}: cue features do not match this version`);
   }
-  return { set: meta.cues.set, weights: Float32Array.from(meta.cues.weights) };
+  const vocab = meta.cues.vocabulary === undefined ? undefined : WordTable.decode(meta.cues.vocabulary);
+  return { set: meta.cues.set, weights: Float32Array.from(meta.cues.weights), vocab };
 }
 
 /**
@@ -55,12 +57,13 @@ export function loadClassifier(name: ClassifierName, opts: { dir?: string } = {}
   const key = `${opts.dir ?? ''}|${name}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const { header, weights } = readWeights<LinearMeta>(FILE_OF[name], LINEAR_FORMAT, opts.dir);
-  if (weights.length !== 1 << header.spec.bits) throw new Error(`model ${name}: ${weights.length} weights for ${header.spec.bits} bits`);
+  const { header, data } = readQuantized<LinearMeta>(FILE_OF[name], LINEAR_FORMAT, opts.dir);
+  if (data.length !== 1 << header.spec.bits) throw new Error(`model ${name}: ${data.length} weights for ${header.spec.bits} bits`);
   const classifier = createLinearClassifier({
     name,
     spec: header.spec,
-    weights,
+    weights: data,
+    weightScale: header.scale,
     bias: header.bias,
     calibration: header.calibration,
     thresholds: header.thresholds,

@@ -57,6 +57,11 @@ function toBytes(data: Int16Array): Buffer {
 /** Writes `<dir>/<name>.json` (header + meta) and `<dir>/<name>.bin`; returns the header. */
 export function writeWeights<M extends object>(dir: string, name: string, format: string, values: Float32Array, meta: M): WeightHeader & M {
   const { data, scale } = quantize(values);
+  return writeQuantized(dir, name, format, data, scale, meta);
+}
+
+/** writeWeights for values already quantised (value = data * scale). */
+export function writeQuantized<M extends object>(dir: string, name: string, format: string, data: Int16Array, scale: number, meta: M): WeightHeader & M {
   const bytes = toBytes(data);
   const header = {
     format,

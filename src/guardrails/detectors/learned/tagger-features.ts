@@ -212,11 +212,12 @@ function f(template: number, a: number, b = 0): number {
 const BOS = 0x1234567;
 const EOS = 0x7654321;
 
-/** Writes the STATIC_FEATURES raw hashes of token `i` into `out` (masking happens at lookup). */
-function bit(t: Tokens, k: number, mask: number): number {
-  return k >= 0 && k < t.count && (t.gaz[k] & mask) !== 0 ? 1 : 0;
+/** 1 when gazetteer bits `g` have `mask`. */
+function has(g: number, mask: number): number {
+  return (g & mask) !== 0 ? 1 : 0;
 }
 
+/** Writes the STATIC_FEATURES raw hashes of token `i` into `out` (masking happens at lookup). */
 export function staticFeatures(t: Tokens, i: number, out: Int32Array): void {
   const n = t.count;
   const low = t.lower;
@@ -226,7 +227,12 @@ export function staticFeatures(t: Tokens, i: number, out: Int32Array): void {
   const wNext2 = i + 2 < n ? low[i + 2] : EOS;
   const sPrev = i > 0 ? t.shape[i - 1] : BOS;
   const sNext = i + 1 < n ? t.shape[i + 1] : EOS;
+  const shape = t.shape[i];
   const fl = t.flags[i];
+  // Gazetteer bits of the token and its neighbours, read once (0 past either end).
+  const g = t.gaz[i];
+  const gPrev = i > 0 ? t.gaz[i - 1] : 0;
+  const gNext = i + 1 < n ? t.gaz[i + 1] : 0;
   const flPrev = i > 0 ? t.flags[i - 1] : -1;
   const flNext = i + 1 < n ? t.flags[i + 1] : -1;
   let streetAhead = 0;
@@ -239,30 +245,30 @@ export function staticFeatures(t: Tokens, i: number, out: Int32Array): void {
   out[3] = f(3, wNext);
   out[4] = f(4, wPrev2);
   out[5] = f(5, wNext2);
-  out[6] = f(6, t.shape[i]);
-  out[7] = f(7, sPrev, t.shape[i]);
-  out[8] = f(8, t.shape[i], sNext);
-  out[9] = f(9, t.pre2[i]);
+  out[6] = f(6, shape);
+  out[7] = f(7, sPrev, shape);
+  out[8] = f(8, shape, sNext);
+  out[9] = f(9, t.pre2At(i));
   out[10] = f(10, t.pre3[i]);
-  out[11] = f(11, t.suf2[i]);
+  out[11] = f(11, t.suf2At(i));
   out[12] = f(12, t.suf3[i]);
   out[13] = f(13, fl & 0x3ff);
   out[14] = f(14, flPrev & 0x1f, flNext & 0x1f);
-  out[15] = f(15, bit(t, i, GAZ_NAME), fl & 3);
-  out[16] = f(16, bit(t, i - 1, GAZ_NAME) * 2 + bit(t, i + 1, GAZ_NAME), fl & 3);
-  out[17] = f(17, bit(t, i, GAZ_ADDRESS), fl & 0xf);
-  out[18] = f(18, streetAhead, t.shape[i]);
-  out[19] = f(19, streetBehind, t.shape[i]);
+  out[15] = f(15, has(g, GAZ_NAME), fl & 3);
+  out[16] = f(16, has(gPrev, GAZ_NAME) * 2 + has(gNext, GAZ_NAME), fl & 3);
+  out[17] = f(17, has(g, GAZ_ADDRESS), fl & 0xf);
+  out[18] = f(18, streetAhead, shape);
+  out[19] = f(19, streetBehind, shape);
   out[20] = f(20, wPrev, low[i]);
   out[21] = f(21, low[i], wNext);
-  out[22] = f(22, fl & 256, t.shape[i]);
-  out[23] = f(23, wPrev, t.shape[i]);
-  out[24] = f(24, t.shape[i], wNext);
-  out[25] = f(25, bit(t, i - 1, GAZ_ADDRESS) * 2 + bit(t, i + 1, GAZ_ADDRESS), fl & 0xf);
-  out[26] = f(26, bit(t, i, GAZ_VOCAB) * 2 + bit(t, i, GAZ_NAME), fl & 0x10f);
-  out[27] = f(27, bit(t, i - 1, GAZ_VOCAB) * 2 + bit(t, i + 1, GAZ_VOCAB), fl & 3);
-  out[28] = f(28, bit(t, i, GAZ_LEXICON) * 2 + bit(t, i, GAZ_VOCAB), fl & 0x10f);
-  out[29] = f(29, bit(t, i - 1, GAZ_LEXICON) * 2 + bit(t, i + 1, GAZ_LEXICON), (fl & 3) + bit(t, i, GAZ_LEXICON) * 4);
+  out[22] = f(22, fl & 256, shape);
+  out[23] = f(23, wPrev, shape);
+  out[24] = f(24, shape, wNext);
+  out[25] = f(25, has(gPrev, GAZ_ADDRESS) * 2 + has(gNext, GAZ_ADDRESS), fl & 0xf);
+  out[26] = f(26, has(g, GAZ_VOCAB) * 2 + has(g, GAZ_NAME), fl & 0x10f);
+  out[27] = f(27, has(gPrev, GAZ_VOCAB) * 2 + has(gNext, GAZ_VOCAB), fl & 3);
+  out[28] = f(28, has(g, GAZ_LEXICON) * 2 + has(g, GAZ_VOCAB), fl & 0x10f);
+  out[29] = f(29, has(gPrev, GAZ_LEXICON) * 2 + has(gNext, GAZ_LEXICON), (fl & 3) + has(g, GAZ_LEXICON) * 4);
 }
 
 /** Features that depend on the tags already chosen to the left (greedy decoding). */

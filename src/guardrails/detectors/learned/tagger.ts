@@ -69,11 +69,21 @@ export function bestAllowed(scores: Float64Array, prev: number): number {
 
 /** Scores token `i` into `out` (length NUM_LABELS) with the features already in `feats`. */
 export function scoreFeatures(weights: Int16Array, mask: number, features: Int32Array, out: Float64Array): void {
-  out.fill(0);
+  // Integer sums (at most ALL_FEATURES * 32767, exact) unrolled over the five labels.
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
   for (let k = 0; k < features.length; k++) {
     const base = bucketOf(features[k], mask) * NUM_LABELS;
-    for (let l = 0; l < NUM_LABELS; l++) out[l] += weights[base + l];
+    s0 += weights[base];
+    s1 += weights[base + 1];
+    s2 += weights[base + 2];
+    s3 += weights[base + 3];
+    s4 += weights[base + 4];
   }
+  out[0] = s0;
+  out[1] = s1;
+  out[2] = s2;
+  out[3] = s3;
+  out[4] = s4;
 }
 
 /** Greedy decoding; writes labels and each chosen label's margin over the best allowed rival. */
@@ -81,11 +91,12 @@ export function decode(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale'>, t: T
   const mask = (1 << p.bits) - 1;
   let prev = 0;
   let prev2 = 0;
+  // Most tokens cannot open an entity: they are O without scoring, so only those are written.
+  if (margins) margins.fill(0, 0, t.count);
+  labels.fill(0, 0, t.count);
   for (let i = 0; i < t.count; i++) {
     if (prev === 0 && !canOpen(t, i)) {
-      labels[i] = 0;
-      if (margins) margins[i] = 0;
-      prev2 = prev;
+      prev2 = 0;
       continue;
     }
     staticFeatures(t, i, feats);
@@ -112,52 +123,71 @@ export interface RawSpan {
   margin: number;
 }
 
-/** Turns BIO labels into character spans. */
-export function spansOf(t: Tokens, labels: Int32Array, margins: Float64Array | null): RawSpan[] {
-  const out: RawSpan[] = [];
-  let open: RawSpan | null = null;
+/**
+ * Calls `emit` for each span of the BIO labels, with log(1 + mean margin) of its tokens (log1p:
+ * margins are heavy-tailed, and correctness is closer to logistic in their log).
+ */
+function walkSpans(t: Tokens, labels: Int32Array, margins: Float64Array | null, emit: (type: TaggedSpan['type'], start: number, end: number, margin: number) => void): void {
+  let open = 0; // 0 none, else the B- label of the open span
+  let start = 0;
+  let end = 0;
   let sum = 0;
   let n = 0;
-  const close = (): void => {
-    if (open) {
-      // log1p: margins are heavy-tailed, and correctness is closer to logistic in their log.
-      open.margin = n > 0 ? Math.log1p(Math.max(0, sum / n)) : 0;
-      out.push(open);
+  for (let i = 0; i <= t.count; i++) {
+    const l = i < t.count ? labels[i] : 0;
+    if (open !== 0 && (l === 0 || l === 1 || l === 3)) {
+      emit(open === 1 ? 'NAME' : 'ADDRESS', start, end, n > 0 ? Math.log1p(Math.max(0, sum / n)) : 0);
+      open = 0;
     }
-    open = null;
-  };
-  for (let i = 0; i < t.count; i++) {
-    const l = labels[i];
-    if (l === 1 || l === 3 || l === 0) close();
     if (l === 0) continue;
     if (l === 1 || l === 3) {
-      open = { type: l === 1 ? 'NAME' : 'ADDRESS', start: t.start[i], end: t.end[i], margin: 0 };
+      open = l;
+      start = t.start[i];
       sum = 0;
       n = 0;
-    } else if (open) {
-      open.end = t.end[i];
+    } else if (open === 0) {
+      // An I- tag with no span open cannot be decoded (allowed() forbids it); ignore it.
+      continue;
     }
+    end = t.end[i];
     sum += margins ? margins[i] : 0;
     n++;
   }
-  close();
+}
+
+/** Turns BIO labels into character spans. */
+export function spansOf(t: Tokens, labels: Int32Array, margins: Float64Array | null): RawSpan[] {
+  const out: RawSpan[] = [];
+  walkSpans(t, labels, margins, (type, start, end, margin) => out.push({ type, start, end, margin }));
   return out;
+}
+
+/** Tokenises, annotates and decodes `text`; labels and margins are reused between calls. */
+function labeller(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale' | 'gazetteers'>): (text: string) => { tokens: Tokens; labels: Int32Array; margins: Float64Array } {
+  if (p.weights.length !== (1 << p.bits) * NUM_LABELS) throw new Error('tagger weights do not match bits');
+  const state = { tokens: null as unknown as Tokens, labels: new Int32Array(256), margins: new Float64Array(256) };
+  return (text: string) => {
+    // Shared with the cue features; annotate() only fills the gazetteer column they do not read.
+    const tokens = sharedTokens(text);
+    annotate(tokens, p.gazetteers);
+    // Grown when a text needs more, dropped after a huge one (as Tokens does), never resized
+    // back and forth between the two shared token tables.
+    if (state.labels.length < tokens.count || (state.labels.length > 65536 && tokens.count < 16384)) {
+      const size = Math.max(256, tokens.count);
+      state.labels = new Int32Array(size);
+      state.margins = new Float64Array(size);
+    }
+    decode(p, tokens, state.labels, state.margins);
+    state.tokens = tokens;
+    return state;
+  };
 }
 
 /** Tags `text` with uncalibrated margins; training uses it to fit the span calibration. */
 export function createRawTagger(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale' | 'gazetteers'>): (text: string) => RawSpan[] {
-  if (p.weights.length !== (1 << p.bits) * NUM_LABELS) throw new Error('tagger weights do not match bits');
-  let labels = new Int32Array(256);
-  let margins = new Float64Array(256);
+  const label = labeller(p);
   return (text: string): RawSpan[] => {
-    // Shared with the cue features; annotate() only fills the gazetteer column they do not read.
-    const tokens = sharedTokens(text);
-    annotate(tokens, p.gazetteers);
-    if (labels.length < tokens.count || labels.length > tokens.start.length) {
-      labels = new Int32Array(tokens.start.length);
-      margins = new Float64Array(tokens.start.length);
-    }
-    decode(p, tokens, labels, margins);
+    const { tokens, labels, margins } = label(text);
     return spansOf(tokens, labels, margins);
   };
 }
@@ -165,12 +195,16 @@ export function createRawTagger(p: Pick<TaggerParams, 'bits' | 'weights' | 'scal
 /**
  * Span scores are calibrated on cross-validated spans (isotonic): the score estimates the chance
  * that the span is a real entity, so the PII detector's 0.5 (MEDIUM) and 0.8 (HIGH) cuts mean what
- * they say.
+ * they say. The spans are built once, already scored.
  */
 export function createTagger(p: TaggerParams): PiiTagger {
-  const raw = createRawTagger(p);
-  return (text: string): TaggedSpan[] =>
-    raw(text).map((s) => ({ type: s.type, start: s.start, end: s.end, score: calibrate(p.calibration[s.type], s.margin) }));
+  const label = labeller(p);
+  return (text: string): TaggedSpan[] => {
+    const { tokens, labels, margins } = label(text);
+    const out: TaggedSpan[] = [];
+    walkSpans(tokens, labels, margins, (type, start, end, margin) => out.push({ type, start, end, score: calibrate(p.calibration[type], margin) }));
+    return out;
+  };
 }
 
 /** Word-hash sets travel as base64 of sorted little-endian uint32s: compact and diff-stable. */

@@ -43,16 +43,21 @@ function isWordChar(c: number): boolean {
   return true;
 }
 
-/** Per-text token table, reused between calls; grown on demand. */
+/**
+ * Per-text token table, reused between calls; grown on demand. The two-character prefix and suffix
+ * hashes, which only the tagger's few scored tokens read, are computed on request (pre2At, suf2At).
+ */
 export class Tokens {
   count = 0;
+  /** The text tokenised last. */
+  text = '';
   start = new Int32Array(256);
   end = new Int32Array(256);
   lower = new Int32Array(256);
+  /** Hash of the token's character classes (each run once) and its length up to 6 (tagger). */
   shape = new Int32Array(256);
-  pre2 = new Int32Array(256);
+  /** Lower-case hashes of a word's first and last three characters (the whole word when shorter). */
   pre3 = new Int32Array(256);
-  suf2 = new Int32Array(256);
   suf3 = new Int32Array(256);
   /**
    * bit0 title, bit1 all upper, bit2 has digit, bit3 all digits, bit4 word, bits5-7 length bucket,
@@ -69,8 +74,8 @@ export class Tokens {
   gaz = new Int32Array(256);
 
   private reset(): void {
-    this.start = new Int32Array(256); this.end = new Int32Array(256); this.lower = new Int32Array(256); this.shape = new Int32Array(256);
-    this.pre2 = new Int32Array(256); this.pre3 = new Int32Array(256); this.suf2 = new Int32Array(256); this.suf3 = new Int32Array(256);
+    this.start = new Int32Array(256); this.end = new Int32Array(256); this.lower = new Int32Array(256);
+    this.shape = new Int32Array(256); this.pre3 = new Int32Array(256); this.suf3 = new Int32Array(256);
     this.flags = new Int32Array(256); this.gaz = new Int32Array(256);
   }
 
@@ -81,24 +86,64 @@ export class Tokens {
       b.set(a);
       return b;
     };
-    this.start = g(this.start); this.end = g(this.end); this.lower = g(this.lower); this.shape = g(this.shape);
-    this.pre2 = g(this.pre2); this.pre3 = g(this.pre3); this.suf2 = g(this.suf2); this.suf3 = g(this.suf3); this.flags = g(this.flags); this.gaz = g(this.gaz);
+    this.start = g(this.start); this.end = g(this.end); this.lower = g(this.lower);
+    this.shape = g(this.shape); this.pre3 = g(this.pre3); this.suf3 = g(this.suf3); this.flags = g(this.flags); this.gaz = g(this.gaz);
   }
 
-  /** Word runs are tokens; every other non-space character is a token of its own. */
+  /** Lower-case hash of the first two characters (the whole token when shorter). */
+  pre2At(k: number): number {
+    return this.affix(this.start[k], Math.min(this.end[k], this.start[k] + 2));
+  }
+
+  /** Lower-case hash of the last two characters (the whole token when shorter). */
+  suf2At(k: number): number {
+    return this.affix(Math.max(this.start[k], this.end[k] - 2), this.end[k]);
+  }
+
+  private affix(from: number, to: number): number {
+    let h = SEED;
+    for (let j = from; j < to; j++) h = mix(h, lowerCode(this.text.charCodeAt(j)));
+    return h;
+  }
+
+  /**
+   * Set by tokenize(): normalisation could change more than case and whitespace (see
+   * linear.ts mayBeObfuscated): `unusual`, leet inside a word, a run of `$|!` between two letters
+   * ("sh!t", "a$$"), or three single letters in a row ("i g n"). Found in the same pass, so ordinary
+   * prose costs nothing more.
+   */
+  obfuscated = false;
+
+  /**
+   * Word runs are tokens; every other non-space character is a token of its own.
+   *
+   * The per-character loop only classifies, lower-cases and hashes; the rare "leet inside a word"
+   * check reads the word again once it ends, so the loop keeps few live values.
+   */
   tokenize(text: string): void {
     this.count = 0;
-    this.unusual = false;
     // A huge text must not pin large tables for the life of the process.
     if (this.start.length > 65536 && text.length < 65536) this.reset();
     const n = text.length;
+    let cap = this.start.length;
+    let start = this.start, end = this.end, lowerOut = this.lower, flagsOut = this.flags;
+    let shapeOut = this.shape, pre3Out = this.pre3, suf3Out = this.suf3;
+    this.text = text;
+    let count = 0;
+    let unusual = false;
     let i = 0;
     let newline = true;
     let sentenceStart = true;
+    // Obfuscation state: a leet symbol run touching a word on its left; single letters in a row.
+    let obfuscated = false;
+    let prevEnd = -1;
+    let prevWord = false;
+    let leetRun = false;
+    let singles = 0;
     while (i < n) {
       const c = text.charCodeAt(i);
       const cc = c < 128 ? ASCII_CLASS[c] : classOf(c);
-      if (c >= 128 && !this.unusual && !plainNonAscii(c)) this.unusual = true;
+      if (c >= 128 && !unusual && !plainNonAscii(c)) unusual = true;
       if (cc === C_SPACE) {
         if (c === 10 || c === 13) {
           newline = true;
@@ -107,88 +152,144 @@ export class Tokens {
         i++;
         continue;
       }
-      if (this.count === this.start.length) this.grow();
-      const k = this.count++;
+      if (count === cap) {
+        this.count = count;
+        this.grow();
+        cap = this.start.length;
+        start = this.start; end = this.end; lowerOut = this.lower; flagsOut = this.flags;
+        shapeOut = this.shape; pre3Out = this.pre3; suf3Out = this.suf3;
+      }
+      const k = count++;
       const s = i;
       let lower = SEED;
-      let shape = SEED;
-      let lastClass = -1;
       let upper = 0;
       let digits = 0;
-      let len = 0;
-      // The prefix hashes are the lower-case hash after two and three characters (same seed).
-      let pre2 = SEED, pre3 = SEED;
+      let len = 1;
+      let shape = SEED;
+      let pre3: number, suf3: number;
       const word = cc !== C_OTHER;
       let leet = false;
       if (word) {
         let ch = c;
         let cls = cc;
-        // Digit after a letter, waiting for a letter after it ("h4ck"); leading digits then three
-        // letters ("1gnore"). "mp3", "COVID19", "2nd" and "10am" are not leet.
-        let letters = 0;
-        let digitAfterLetter = false;
-        let leadLetters = 0;
+        let lastClass = -1;
+        // Any character >= 128 in a word marks the text unusual; OR-ing them is one operation.
+        let high = 0;
+        len = 0;
         for (;;) {
-          if (cls === C_DIGIT) {
-            digits++;
-            if (letters > 0) digitAfterLetter = true;
-          } else {
-            if (ch >= 128) this.unusual = true;
-            if (digitAfterLetter) leet = true;
-            if (digits > 0 && letters === leadLetters && ++leadLetters >= 3) leet = true;
-            letters++;
-            if (cls === C_UPPER) upper++;
+          if (cls === C_DIGIT) digits++;
+          else if (cls === C_UPPER) {
+            upper++;
+            ch = ch < 128 ? ch | 32 : lowerCode(ch);
           }
-          if (cls !== lastClass) shape = mix(shape, cls);
-          lastClass = cls;
-          lower = mix(lower, cls === C_UPPER ? lowerCode(ch) : ch);
+          if (cls !== lastClass) {
+            shape = mix(shape, cls);
+            lastClass = cls;
+          }
+          high |= ch;
+          lower = mix(lower, ch);
           len++;
-          if (len === 2) pre2 = lower;
-          else if (len === 3) pre3 = lower;
           if (++i >= n) break;
           ch = text.charCodeAt(i);
+          if (cls === C_LOWER) {
+            // Fast path for a run of ASCII lower-case letters, the bulk of prose: the class, the
+            // shape and the non-ASCII mark cannot change within it.
+            while (ch >= 97 && ch <= 122) {
+              lower = mix(lower, ch);
+              len++;
+              if (++i >= n) break;
+              ch = text.charCodeAt(i);
+            }
+            if (i >= n) break;
+          }
           cls = ch < 128 ? ASCII_CLASS[ch] : classOf(ch);
           if (cls === C_SPACE || cls === C_OTHER) break;
         }
-        if (len < 2) pre2 = lower;
-        if (len < 3) pre3 = lower;
+        if (high >= 128) unusual = true;
+        // Read back from the text rather than carried through the character loop.
+        pre3 = len > 3 ? hash3(text, s) : lower;
+        suf3 = len > 3 ? hash3(text, i - 3) : lower;
+        // Digits and letters in one word: "h4ck" and "1gnore" are leet, "mp3" and "2nd" are not.
+        if (digits > 0 && digits < len) leet = leetInside(text, s, i);
       } else {
         lower = mix(lower, c);
         shape = mix(shape, c);
-        pre2 = pre3 = lower;
+        pre3 = suf3 = lower;
         i++;
-        len = 1;
       }
       const e = i;
-      let suf2 = SEED, suf3 = SEED;
-      for (let j = e - 3 > s ? e - 3 : s; j < e; j++) {
-        const lc = lowerCode(text.charCodeAt(j));
-        if (j >= e - 2) suf2 = mix(suf2, lc);
-        suf3 = mix(suf3, lc);
-      }
       let flags = 0;
-      if (word && cc === C_UPPER && upper === 1) flags |= 1;
-      if (word && upper === len && len > 1) flags |= 2;
-      if (digits > 0) flags |= 4;
-      if (digits === len && word) flags |= 8;
-      if (word) flags |= 16;
+      if (word) {
+        flags = 16;
+        if (cc === C_UPPER && upper === 1) flags |= 1;
+        if (upper === len && len > 1) flags |= 2;
+        if (digits > 0) flags |= digits === len ? 12 : 4;
+      }
       flags |= (len <= 2 ? len : len <= 4 ? 3 : len <= 6 ? 4 : len <= 9 ? 5 : 6) << 5;
       if (sentenceStart) flags |= 256;
       if (newline) flags |= 512;
       if (leet) flags |= 1024;
-      this.start[k] = s;
-      this.end[k] = e;
-      this.lower[k] = lower;
-      this.shape[k] = mix(shape, len < 6 ? len : 6);
-      this.pre2[k] = pre2;
-      this.pre3[k] = pre3;
-      this.suf2[k] = suf2;
-      this.suf3[k] = suf3;
-      this.flags[k] = flags;
+      start[k] = s;
+      end[k] = e;
+      lowerOut[k] = lower;
+      shapeOut[k] = mix(shape, len < 6 ? len : 6);
+      pre3Out[k] = pre3;
+      suf3Out[k] = suf3;
+      flagsOut[k] = flags;
+      if (!obfuscated) {
+        const touching = prevEnd === s;
+        if (word) {
+          if (leet || (leetRun && touching)) obfuscated = true;
+          singles = len === 1 && digits === 0 ? singles + 1 : 0;
+          if (singles >= 3) obfuscated = true;
+          leetRun = false;
+        } else {
+          leetRun = touching && (prevWord || leetRun) && (c === 36 || c === 124 || c === 33);
+          singles = 0;
+        }
+      }
+      prevEnd = e;
+      prevWord = word;
       newline = false;
       sentenceStart = !word && (c === 46 || c === 33 || c === 63);
     }
+    this.count = count;
+    this.unusual = unusual;
+    this.obfuscated = obfuscated || unusual;
   }
+}
+
+/** Lower-case hash of text[j, j + 3): the classifiers' prefix and suffix of every longer word. */
+function hash3(text: string, j: number): number {
+  return mix(mix(mix(SEED, lc(text.charCodeAt(j))), lc(text.charCodeAt(j + 1))), lc(text.charCodeAt(j + 2)));
+}
+
+/** lowerCode with an ASCII table first: small enough to inline in the token loop. */
+function lc(c: number): number {
+  return c < 128 ? ASCII_LOWER[c] : lowerCode(c);
+}
+
+/**
+ * Leet inside the word text[s, e) of letters and ASCII digits: a letter after a digit that follows
+ * a letter ("h4ck"), or three letters after leading digits ("1gnore").
+ */
+function leetInside(text: string, s: number, e: number): boolean {
+  let letters = 0;
+  let digits = 0;
+  let leadLetters = 0;
+  let digitAfterLetter = false;
+  for (let j = s; j < e; j++) {
+    const ch = text.charCodeAt(j);
+    if (ch >= 48 && ch <= 57) {
+      digits++;
+      if (letters > 0) digitAfterLetter = true;
+    } else {
+      if (digitAfterLetter) return true;
+      if (digits > 0 && letters === leadLetters && ++leadLetters >= 3) return true;
+      letters++;
+    }
+  }
+  return false;
 }
 
 // Character classes for tokenisation; the values 1-3 are also the shape classes hashed into `shape`.
@@ -209,8 +310,9 @@ function plainNonAscii(c: number): boolean {
   return (c >= 0x2010 && c <= 0x201f) || c === 0x2026 || c === 0xa0 || (c >= 0x2000 && c <= 0x200a) || c === 0x3000;
 }
 
-/** Table lookup for ASCII, which is nearly all of a typical prompt. */
+/** Table lookups for ASCII, which is nearly all of a typical prompt. */
 const ASCII_CLASS = Uint8Array.from({ length: 128 }, (_, c) => classOf(c));
+const ASCII_LOWER = Uint8Array.from({ length: 128 }, (_, c) => lowerCode(c));
 
 // The tagger and the cue features of the classifiers read the same tokens of the same text: a
 // guardrail tokenises each text once. Two entries (the text and its normalised form).

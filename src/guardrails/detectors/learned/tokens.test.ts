@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { hashString, Tokens } from './tokens.js';
+
+test('prefix and suffix hashes are the lower-case hashes of the first and last two or three characters', () => {
+  const text = 'Ignore x ÄÖÜber ab Straße h4ck 12 #';
+  const t = new Tokens();
+  t.tokenize(text);
+  assert.equal(t.count, 8);
+  for (let k = 0; k < t.count; k++) {
+    const w = text.slice(t.start[k], t.end[k]);
+    assert.equal(t.lower[k], hashString(w), w);
+    assert.equal(t.pre2At(k), hashString(w.slice(0, 2)), w);
+    assert.equal(t.pre3[k], hashString(w.slice(0, 3)), w);
+    assert.equal(t.suf2At(k), hashString(w.slice(-2)), w);
+    assert.equal(t.suf3[k], hashString(w.slice(-3)), w);
+  }
+});
+
+test('the obfuscation flag is set in the same pass: leet, $|! between letters, spaced letters, unusual characters', () => {
+  const t = new Tokens();
+  const flag = (s: string): boolean => {
+    t.tokenize(s);
+    return t.obfuscated;
+  };
+  for (const s of ['h4ck', '1gnore', 'sh!t', 'a$$hole', 'i g n o r e', 'ab\u200bc', 'аbc']) assert.ok(flag(s), s);
+  for (const s of ['ab!', '!ab', 'a $ b', 'I have 3 cats', 'mp3 and COVID19', 'a b', 'x 1 2 3 y', '“quoted” — fine'])
+    assert.equal(flag(s), false, s);
+  // The flag is recomputed for each text, not carried over.
+  assert.ok(flag('sh!t'));
+  assert.equal(flag('plain text'), false);
+});
