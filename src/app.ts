@@ -96,11 +96,11 @@ let kit: DetectorKit | undefined;
 export function realDetectorKit(): DetectorKit {
   kit ??= createDetectorKit({
     piiTagger: (text) => loadPiiTagger()(text),
-    classifier: (name): KitClassifier => ({
-      name,
-      score: (text) => loadClassifier(name).score(text),
-      confidence: (score) => loadClassifier(name).confidence(score),
-    }),
+    classifier: (name): KitClassifier => {
+      let model: ReturnType<typeof loadClassifier> | undefined;
+      const get = () => (model ??= loadClassifier(name));
+      return { name, score: (text) => get().score(text), confidence: (score) => get().confidence(score) };
+    },
   });
   return kit;
 }
