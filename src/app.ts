@@ -33,7 +33,7 @@ import { allowedDeployments } from './governance/residency.js';
 import { governanceRoutes as catalogRoutes } from './governance/routes.js';
 import { auditVia } from './governance/audit.js';
 import type { AuthorizeStage } from './pipeline/stages.js';
-import { GuardrailRegistry, MemoryGuardrailRepository } from './guardrails/registry.js';
+import { GuardrailRegistry, StoreGuardrailRepository } from './guardrails/registry.js';
 import { loadMasterKey } from './identity/sigv4-keys.js';
 import type { RequestContext } from './pipeline/context.js';
 import type { CompiledModel } from './config/compile.js';
@@ -118,9 +118,32 @@ function guardrailsInUse(cfg: GuardrailsConfig): boolean {
 }
 
 const selected = new WeakMap<RequestContext, CompiledGuardrail[]>();
+/** A guardrail the client asked for that only the admin API defines, looked up before authorization. */
+const fromRegistry = new WeakMap<RequestContext, CompiledGuardrail>();
+
+/** The guardrail a client asked for (`x-rampart-guardrail: id[:version]` or Bedrock's guardrailConfig). */
+function requestedGuardrail(ctx: RequestContext): GuardrailRef | undefined {
+  const header = ctx.headers['x-rampart-guardrail'];
+  if (typeof header === 'string') return parseGuardrailRef(header);
+  if (ctx.chat?.guardrail) return parseGuardrailRef(`${ctx.chat.guardrail.id}${ctx.chat.guardrail.version ? `:${ctx.chat.guardrail.version}` : ''}`, 'guardrailConfig');
+  return undefined;
+}
+
+/**
+ * Looks up, in the store, a guardrail the client asked for that the config does not define (one created
+ * through the admin API). Undefined when there is nothing to look up, so the common path stays synchronous.
+ */
+function lookUpRequested(ctx: RequestContext, registry: GuardrailRegistry): Promise<void> | undefined {
+  const r = requestedGuardrail(ctx);
+  if (!r || ctx.runtime.guardrails.get(r)) return undefined;
+  return registry.resolve(r.id, r.version).then((g) => {
+    if (g) fromRegistry.set(ctx, g);
+  });
+}
+
 /**
  * The guardrails of one request: every operator attachment for its principal, plus at most one the
- * client asked for (`x-rampart-guardrail: id[:version]`). Unknown references fail the request.
+ * client asked for. Unknown references fail the request.
  */
 export function guardrailsOf(ctx: RequestContext): CompiledGuardrail[] {
   return guardrailsFor(ctx, undefined);
@@ -131,14 +154,12 @@ export function guardrailsFor(ctx: RequestContext, appGuardrails: readonly strin
   const hit = selected.get(ctx);
   if (hit) return hit;
   const set = ctx.runtime.guardrails;
-  const header = ctx.headers['x-rampart-guardrail'];
-  let requested: GuardrailRef | undefined;
-  if (typeof header === 'string') requested = parseGuardrailRef(header);
-  else if (ctx.chat?.guardrail) requested = parseGuardrailRef(`${ctx.chat.guardrail.id}${ctx.chat.guardrail.version ? `:${ctx.chat.guardrail.version}` : ''}`, 'guardrailConfig');
+  const requested = requestedGuardrail(ctx);
   const attached = appGuardrails ? [...set.attachedFor(ctx.principal), ...appGuardrails] : set.attachedFor(ctx.principal);
   const out = selectGuardrails({ attached, requested }).map((r) => {
-    const g = set.get(r);
-    if (!g) throw new RampartError('bad_request', { message: `Unknown guardrail '${r.id}' version '${r.version}'.`, param: requested && r.id === requested.id ? 'guardrail' : undefined });
+    const isRequested = requested !== undefined && r.id === requested.id && r.version === requested.version;
+    const g = set.get(r) ?? (isRequested ? fromRegistry.get(ctx) : undefined);
+    if (!g) throw new RampartError('bad_request', { message: `Unknown guardrail '${r.id}' version '${r.version}'.`, param: isRequested ? 'guardrail' : undefined });
     return g;
   });
   selected.set(ctx, out);
@@ -153,6 +174,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   if (guardrailsInUse(config.guardrails)) loadModels();
   const holder = new RuntimeHolder(new Runtime(opts.loaded, deps));
   const store = await openStore(storeConfig(config.store, baseDir));
+  // API-created guardrails live in the store, shared by every instance on it; config ones are read-only.
+  const repository = new StoreGuardrailRepository(store.guardrails);
+  const guardrailRegistry = new GuardrailRegistry(repository, deps.kit, { changes: store.changes });
 
   const identity = createIdentity(config.identity, { store });
   const authz = createAuthz(config.authz, { baseDir, store });
@@ -181,18 +205,24 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   /**
    * The authorize slot: Cedar on the governed model, then the emergency switch, the application's
    * posture (block-mode baselines) and its data residency (deployments outside its regions are
-   * dropped, fallbacks included).
+   * dropped, fallbacks included). A guardrail the client asked for that only the admin API defines
+   * is looked up in the store first: Cedar sees the guardrails that will run.
    */
   const authorize: AuthorizeStage = {
     name: 'authorize',
     run(ctx) {
-      cedar.run(ctx);
-      emergency.check(ctx);
-      posture(ctx);
-      const app = ctx.principal?.application ? governance.snapshot().apps.get(ctx.principal.application) : undefined;
-      if (app?.allowedRegions && ctx.model) ctx.model = { ...ctx.model, deployments: allowedDeployments(app, ctx.model) };
+      const lookup = lookUpRequested(ctx, guardrailRegistry);
+      if (lookup) return lookup.then(() => authorizeNow(ctx));
+      authorizeNow(ctx);
     },
   };
+  function authorizeNow(ctx: RequestContext): void {
+    cedar.run(ctx);
+    emergency.check(ctx);
+    posture(ctx);
+    const app = ctx.principal?.application ? governance.snapshot().apps.get(ctx.principal.application) : undefined;
+    if (app?.allowedRegions && ctx.model) ctx.model = { ...ctx.model, deployments: allowedDeployments(app, ctx.model) };
+  }
   const stages: Stages = {
     authenticate: identity.stage,
     authorize,
@@ -215,8 +245,6 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     },
   };
   const metricsFrom = new NetworkList(config.metrics.allowedNetworks);
-  // API-created guardrails: in memory for now (docs/decisions.md); config ones are read-only.
-  const repository = new MemoryGuardrailRepository();
   const admin = createAdminRouter({
     holder, logger, emergency,
     authenticate: identity.stage,
@@ -229,7 +257,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       authorizer: () => authz.authorizer,
       reloadPolicies: () => authz.reload(),
       sigv4MasterKey: config.identity.sigv4 ? loadMasterKey() : undefined,
-      guardrails: { registry: new GuardrailRegistry(repository, deps.kit), repository },
+      guardrails: { registry: guardrailRegistry, repository },
       trustedKeys,
       eraseSubject: (subject, by) => recorder.eraseSubject(subject, by),
     }).concat(catalogRoutes({
@@ -249,8 +277,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     logger,
     clientIp: (peer, xff) => identity.network.clientIp(peer, xff),
     durable: recorder,
-    applyGuardrail: (ctx, body, ref) => {
-      const g = ctx.runtime.guardrails.get(ref);
+    applyGuardrail: async (ctx, body, ref) => {
+      const g = ctx.runtime.guardrails.get(ref) ?? (await guardrailRegistry.resolve(ref.id, ref.version));
       if (!g) throw new RampartError('not_found', { message: `No guardrail ${ref.id} with version ${ref.version}.` });
       return applyGuardrail(g, decodeApplyGuardrail(body, ref));
     },

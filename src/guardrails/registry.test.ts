@@ -1,7 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DRAFT, GuardrailRegistry, MemoryGuardrailRepository } from './registry.js';
-import { GuardrailConfigError } from './schema.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DRAFT,
+  GUARDRAILS_TOPIC,
+  GuardrailRegistry,
+  MemoryGuardrailRepository,
+  StoreGuardrailRepository,
+  type GuardrailRepository,
+} from './registry.js';
+import { GuardrailConfigError, parseGuardrailDefinition } from './schema.js';
+import { openStore, RESYNC_TOPIC, StoreConflictError, type ChangeChannel } from '../store/index.js';
 import { standInKit } from './testkit.js';
 
 const def = (word: string) => ({
@@ -64,5 +75,100 @@ test('invalid definitions are refused before anything is stored', async () => {
   const { id } = await reg.create(def('a'));
   await assert.rejects(reg.updateDraft(id, { ...def('a'), name: 'bad name!' }), GuardrailConfigError);
   assert.equal((await reg.get(id))?.definition.name, 'words');
-  await assert.rejects(reg.create(def('b'), { id }), /exists/);
+  await assert.rejects(reg.create(def('b'), { id }), StoreConflictError);
+});
+
+test('a DRAFT changed on another instance is not served stale; numbered versions stay cached', { timeout: 20_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-registry-'));
+  const path = join(dir, 'rampart.db');
+  const storeA = await openStore({ kind: 'sqlite', path, pollIntervalMs: 10 });
+  const storeB = await openStore({ kind: 'sqlite', path, pollIntervalMs: 10 });
+  t.after(async () => {
+    await storeA.close();
+    await storeB.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const regA = new GuardrailRegistry(new StoreGuardrailRepository(storeA.guardrails), standInKit(), { changes: storeA.changes });
+  const regB = new GuardrailRegistry(new StoreGuardrailRepository(storeB.guardrails), standInKit(), { changes: storeB.changes });
+  // The control: an instance that does not follow the channel keeps what it compiled.
+  const deaf = new GuardrailRegistry(new StoreGuardrailRepository(storeB.guardrails), standInKit());
+
+  const { id } = await regA.create(def('alpha'));
+  await regA.createVersion(id);
+  const v1 = await regB.resolve(id, '1');
+  assert.equal((await regB.resolve(id))?.evaluate(['alpha'], 'INPUT').action, 'GUARDRAIL_INTERVENED');
+  assert.equal((await deaf.resolve(id))?.evaluate(['alpha'], 'INPUT').action, 'GUARDRAIL_INTERVENED');
+
+  // regB subscribed first, so by the time this subscriber hears the topic regB has dropped its DRAFTs.
+  const keepAlive = setInterval(() => {}, 1000);
+  const heard = new Promise<void>((resolve) => {
+    const stop = storeB.changes.subscribe((topic) => {
+      if (topic === GUARDRAILS_TOPIC) {
+        stop();
+        clearInterval(keepAlive);
+        resolve();
+      }
+    });
+  });
+  await regA.updateDraft(id, def('beta'));
+  await heard;
+
+  const draftB = await regB.resolve(id);
+  assert.equal(draftB?.evaluate(['beta'], 'INPUT').action, 'GUARDRAIL_INTERVENED');
+  assert.equal(draftB?.evaluate(['alpha'], 'INPUT').action, 'NONE');
+  assert.equal(await regB.resolve(id, '1'), v1, 'the numbered version is still the cached evaluator');
+  assert.equal((await deaf.resolve(id))?.evaluate(['alpha'], 'INPUT').action, 'GUARDRAIL_INTERVENED', 'without the channel it is stale');
+  regA.close();
+  regB.close();
+});
+
+test('a DRAFT read that races an update is returned but not cached', async () => {
+  const repo = new MemoryGuardrailRepository();
+  const reg = new GuardrailRegistry(repo, standInKit());
+  const { id } = await reg.create(def('alpha'));
+  // Hold the next read of the DRAFT until the update has happened, as a slow database would.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const slow: GuardrailRepository = Object.assign(Object.create(repo) as MemoryGuardrailRepository, {
+    async get(gid: string, version: string) {
+      const rec = await repo.get(gid, version);
+      await held;
+      return rec;
+    },
+  });
+  const racing = new GuardrailRegistry(slow, standInKit());
+  const pending = racing.resolve(id);
+  await racing.updateDraft(id, def('beta'));
+  release();
+  assert.equal((await pending)?.evaluate(['alpha'], 'INPUT').action, 'GUARDRAIL_INTERVENED', 'the read that started first');
+  assert.equal((await racing.resolve(id))?.evaluate(['beta'], 'INPUT').action, 'GUARDRAIL_INTERVENED', 'the next read is fresh');
+});
+
+test('updateDraft of an unknown guardrail announces nothing', async () => {
+  const published: string[] = [];
+  const changes: ChangeChannel = { publish: async (t) => void published.push(t), subscribe: () => () => {} };
+  const reg = new GuardrailRegistry(new MemoryGuardrailRepository(), standInKit(), { changes });
+  assert.equal(await reg.updateDraft('missing', def('a')), undefined);
+  assert.deepEqual(published, []);
+  const { id } = await reg.create(def('a'));
+  await reg.createVersion(id);
+  assert.deepEqual(published, [], 'creating and versioning change no DRAFT another instance could hold');
+  await reg.updateDraft(id, def('b'));
+  assert.deepEqual(published, [GUARDRAILS_TOPIC]);
+});
+
+test('a resync notice drops DRAFT evaluators too', async () => {
+  let deliver!: (topic: string) => void;
+  const changes: ChangeChannel = { publish: async () => {}, subscribe: (cb) => ((deliver = cb), () => {}) };
+  const repo = new MemoryGuardrailRepository();
+  const reg = new GuardrailRegistry(repo, standInKit(), { changes });
+  const { id } = await reg.create(def('alpha'));
+  const first = await reg.resolve(id);
+  // Changed behind the registry's back, as another instance would while notices were lost.
+  await repo.replaceDraft(id, parseGuardrailDefinition(def('beta')), new Date());
+  assert.equal(await reg.resolve(id), first);
+  deliver('unrelated');
+  assert.equal(await reg.resolve(id), first);
+  deliver(RESYNC_TOPIC);
+  assert.equal((await reg.resolve(id))?.evaluate(['beta'], 'INPUT').action, 'GUARDRAIL_INTERVENED');
 });

@@ -57,7 +57,7 @@ export interface HandlerDeps {
     captureStream(ctx: RequestContext, events: AsyncIterable<StreamEvent>): AsyncIterable<StreamEvent>;
   };
   /** ApplyGuardrail: runs the named guardrail version on the decoded body; answers Bedrock's JSON. */
-  applyGuardrail?: (ctx: RequestContext, body: unknown, ref: { id: string; version: string }) => unknown;
+  applyGuardrail?: (ctx: RequestContext, body: unknown, ref: { id: string; version: string }) => unknown | Promise<unknown>;
 }
 
 interface ChatRoute { face: ChatFace; api: ClientApi; modelFromPath?: string; stream?: boolean }
@@ -245,7 +245,7 @@ export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
       const body = await authenticateAndRead(req, res, ctx);
       if (stages.authorize) { const p = stages.authorize.run(ctx); if (p) await p; }
       if (!deps.applyGuardrail) throw new RampartError('not_found');
-      const out = deps.applyGuardrail(ctx, body, ref);
+      const out = await deps.applyGuardrail(ctx, body, ref);
       await answerRecorded(ctx, res, { status: 200, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId }, body: JSON.stringify(out) });
     } catch (err) {
       await answerRecorded(ctx, res, face.encodeError(fail(ctx, err), requestId));

@@ -301,6 +301,34 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX governance_assessments_model ON governance_assessments (model, time);
     `,
   },
+  {
+    version: 4,
+    name: 'guardrails created through the admin API',
+    // version 0 is the DRAFT (replaced in place); 1.. are the immutable snapshots. Every guardrail has a row 0, so
+    // the primary key also refuses a second guardrail with the same id.
+    sqlite: `
+      CREATE TABLE guardrails (
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        definition TEXT NOT NULL,
+        description TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (id, version)
+      );
+    `,
+    postgres: `
+      CREATE TABLE guardrails (
+        id text NOT NULL,
+        version integer NOT NULL,
+        definition text NOT NULL,
+        description text,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        PRIMARY KEY (id, version)
+      );
+    `,
+  },
 ];
 
 /** Throws when versions are not strictly increasing from 1 with no gaps; a gap usually means a merge mistake. */

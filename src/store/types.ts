@@ -6,9 +6,11 @@
  */
 import type { RecordsStore } from './records-types.js';
 import type { GovernanceStore } from './governance-types.js';
+import type { GuardrailStore } from './guardrails-types.js';
 
 export type * from './records-types.js';
 export type * from './governance-types.js';
+export type * from './guardrails-types.js';
 
 export interface ApiKeyRecord {
   /** e.g. 'key_' + 16 random hex chars */
@@ -102,6 +104,8 @@ export interface Store {
   records: RecordsStore;
   /** Model catalog governance, applications, approvals and assessments (see ./governance-types.ts). */
   governance: GovernanceStore;
+  /** Guardrails created through the admin API: DRAFTs and numbered versions (see ./guardrails-types.ts). */
+  guardrails: GuardrailStore;
   kv: KvStore;
   changes: ChangeChannel;
   /** Applies pending migrations; idempotent and safe to run from several instances at once. */

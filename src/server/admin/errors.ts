@@ -3,6 +3,7 @@ import { KeyPolicyError } from '../../identity/apikeys.js';
 import { GuardrailConfigError } from '../../guardrails/schema.js';
 import { FilterError } from '../../records/query.js';
 import { PolicyLoadError } from '../../authz/policies.js';
+import { StoreConflictError } from '../../store/types.js';
 
 /**
  * The library errors an admin handler may let through, mapped onto the client-visible catalog.
@@ -21,6 +22,8 @@ export function toAdminError(err: unknown): RampartError {
     return new RampartError('bad_request', { message: err.message, param: m?.[1] });
   }
   if (err instanceof PolicyLoadError) return new RampartError('bad_request', { message: err.message });
+  // Two writers raced to create the same resource: the loser learns it exists.
+  if (err instanceof StoreConflictError) return conflict(err.message);
   return toRampartError(err);
 }
 

@@ -26,6 +26,7 @@ import {
 } from '../types.js';
 import { PgRecords } from '../records-postgres.js';
 import { PgGovernance } from '../governance-postgres.js';
+import { PgGuardrails } from '../guardrails-postgres.js';
 import { PgChanges } from './changes.js';
 import { migratePostgres } from './migrate.js';
 
@@ -203,6 +204,7 @@ export class PgStore implements Store {
   readonly changes: PgChanges;
   readonly records: PgRecords;
   readonly governance: PgGovernance;
+  readonly guardrails: PgGuardrails;
   private closed = false;
 
   constructor(
@@ -214,6 +216,7 @@ export class PgStore implements Store {
     this.kv = new PgKv(pool);
     this.records = new PgRecords(pool);
     this.governance = new PgGovernance(pool);
+    this.guardrails = new PgGuardrails(pool);
     this.changes = changes;
   }
 

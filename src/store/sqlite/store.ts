@@ -27,6 +27,7 @@ import {
 } from '../types.js';
 import { SqliteRecords } from '../records-sqlite.js';
 import { SqliteGovernance } from '../governance-sqlite.js';
+import { SqliteGuardrails } from '../guardrails-sqlite.js';
 import { SqliteChanges } from './changes.js';
 import { StatementCache, mapSqliteError, openDatabase } from './db.js';
 
@@ -175,6 +176,7 @@ export class SqliteStore implements Store {
   readonly changes: SqliteChanges;
   readonly records: SqliteRecords;
   readonly governance: SqliteGovernance;
+  readonly guardrails: SqliteGuardrails;
   private closed = false;
 
   constructor(
@@ -187,6 +189,7 @@ export class SqliteStore implements Store {
     this.kv = new SqliteKv(stmts);
     this.records = new SqliteRecords(db, stmts);
     this.governance = new SqliteGovernance(db, stmts);
+    this.guardrails = new SqliteGuardrails(db, stmts);
     this.changes = new SqliteChanges(stmts, randomUUID(), pollIntervalMs);
   }
 
