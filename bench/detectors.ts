@@ -15,7 +15,9 @@ import { createWordsDetector } from '../src/guardrails/detectors/words.js';
 import { makePrompt } from './prompt.js';
 
 // Distinct string objects, so per-text caches do not turn the timing into cache hits.
-const texts = Array.from({ length: 64 }, (_, i) => makePrompt(4096, i));
+// Flat strings, as JSON.parse of a request body gives them: makePrompt's concatenate-and-slice
+// leaves a sliced string, whose characters every detector reads ~15% slower (measured).
+const texts = Array.from({ length: 64 }, (_, i) => JSON.parse(JSON.stringify(makePrompt(4096, i))) as string);
 const detectors: Detector[] = [
   createPiiDetector({ regexes: [{ name: 'ticket', pattern: 'TICKET-[0-9]{6}' }] }),
   createSecretsDetector(),

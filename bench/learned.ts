@@ -13,7 +13,9 @@ import { makePrompt } from './prompt.js';
 // Distinct string objects per run, so no per-text cache makes a repeated call free; the texts are
 // built before timing.
 const RUNS = Number(process.env.RUNS ?? 2000);
-const texts = Array.from({ length: 64 }, (_, i) => makePrompt(4096, i));
+// Flat strings, as JSON.parse of a request body gives them: makePrompt's concatenate-and-slice
+// leaves a sliced string, whose characters every detector reads ~15% slower (measured).
+const texts = Array.from({ length: 64 }, (_, i) => JSON.parse(JSON.stringify(makePrompt(4096, i))) as string);
 const pa = loadClassifier('prompt-attack');
 const tox = loadClassifier('toxicity');
 const hi = loadClassifier('harmful-intent');

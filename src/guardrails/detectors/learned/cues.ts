@@ -274,6 +274,8 @@ interface Slot {
 const newSlot = (): Slot => ({ text: null, vocab: null, out: { 'prompt-attack': new Float32Array(32), 'harmful-intent': new Float32Array(32) } });
 const slots: Slot[] = [newSlot(), newSlot()];
 let nextSlot = 0;
+/** The common-word table of the last prompt-attack call (one per loaded model; null before any). */
+let lastVocab: WordTable | null = null;
 
 function clamp01(x: number): number {
   return x <= 0 ? 0 : x >= 1 ? 1 : x;
@@ -285,12 +287,17 @@ function clamp01(x: number): number {
  * common-word table (without one, the unknown-word features are 0). Valid until two other texts.
  */
 export function cueFeatures(text: string, set: CueSet, vocab: WordTable | null = null): Float32Array {
+  if (vocab !== null) lastVocab = vocab;
   for (const s of slots) if (s.text === text && (set === 'harmful-intent' || s.vocab === vocab)) return s.out[set];
   const slot = slots[nextSlot];
   nextSlot = (nextSlot + 1) % slots.length;
+  // The harmful-intent features do not read the word table, but the prompt-attack ones that the
+  // same scan fills do: scanning with the last table seen lets a prompt-attack classifier that
+  // scores the text after harmful intent (the order of Bedrock's filter list) reuse this scan.
+  const used = set === 'harmful-intent' ? lastVocab : vocab;
   const st: Stats = { nonSpace: 0, symbols: 0, oddTokens: 0, tokens: 0, transitions: 0, maxOddRun: 0, maxOddWindow: 0, unknownChunks: 0, maxUnknownWindow: 0, maxGibberishWindow: 0, headSuffix: 0, tailSuffix: 0 };
   startBits = 0;
-  scan(text, sharedTokens(text), st, vocab);
+  scan(text, sharedTokens(text), st, used);
   const pa = slot.out['prompt-attack'];
   pa.fill(0);
   for (let k = 0; k < 15; k++) pa[k] = hits[k] / (k === 5 || k === 13 || k === 14 ? 3 : 1);
@@ -325,6 +332,6 @@ export function cueFeatures(text: string, set: CueSet, vocab: WordTable | null =
   hi[11] = hi[0] > 0 && hi[3] > 0 ? 1 : 0;
   hi[12] = hits[24];
   slot.text = text;
-  slot.vocab = vocab;
+  slot.vocab = used;
   return slot.out[set];
 }

@@ -57,6 +57,22 @@ test('toxicity: slurs and insults are flagged, friendly text is not; insults map
   assert.ok(flagged('insults', 'you are a worthless idiot and a bitch'));
 });
 
+test('insults keeps its own name and scores each text as toxicity does, the last text remembered or not', () => {
+  const tox = loadClassifier('toxicity');
+  const ins = loadClassifier('insults');
+  assert.equal(ins.name, 'insults');
+  assert.equal(tox.name, 'toxicity');
+  const texts = ['you are a worthless idiot', 'Had a lovely picnic at the lake.', 'you are a worthless idiot'];
+  // Alternating texts and models: a remembered score must belong to the text asked for.
+  for (const t of texts) {
+    const a = ins.score(t);
+    assert.equal(tox.score(t), a);
+    assert.equal(ins.score(t + ' '), tox.score(t + ' '));
+    assert.equal(ins.score(t), a, t);
+  }
+  assert.notEqual(ins.score(texts[0]), ins.score(texts[1]));
+});
+
 test('harmful intent: clearly harmful requests score above their safe look-alikes', () => {
   const c = loadClassifier('harmful-intent');
   const pairs: Array<[string, string]> = [

@@ -169,12 +169,23 @@ export function confidenceFor(thresholds: Thresholds, score: number): Confidence
 
 export function createLinearClassifier(p: LinearParams): LearnedClassifier {
   const calibrated = (z: number): number => sigmoid(p.calibration.a * z + p.calibration.b);
+  // One model may serve two content filters under two names (load.ts): the second asks for the
+  // text the first has just scored, so the last text's logit is kept.
+  let lastText: string | null = null;
+  let lastLogit = 0;
+  const logit = (text: string): number => {
+    if (text !== lastText) {
+      lastLogit = combinedLogit(p, text);
+      lastText = text;
+    }
+    return lastLogit;
+  };
   return {
     name: p.name,
     thresholds: p.thresholds,
-    logit: (text: string) => combinedLogit(p, text),
+    logit,
     // The text as written and its de-obfuscated form are both scored; the worse of the two counts.
-    score: (text: string) => calibrated(combinedLogit(p, text)),
+    score: (text: string) => calibrated(logit(text)),
     confidence: (score: number) => confidenceFor(p.thresholds, score),
   };
 }

@@ -39,7 +39,7 @@ function denseOf(name: string, meta: LinearMeta): { set: CueSet; weights: Float3
  * There is no labelled insult data here, so `insults` is the toxicity model under another name:
  * Davidson's "offensive" class is mostly insults and slurs.
  */
-const FILE_OF: Record<ClassifierName, string> = {
+const FILE_OF: Record<ClassifierName, ClassifierName> = {
   'prompt-attack': 'prompt-attack',
   toxicity: 'toxicity',
   'harmful-intent': 'harmful-intent',
@@ -57,6 +57,13 @@ export function loadClassifier(name: ClassifierName, opts: { dir?: string } = {}
   const key = `${opts.dir ?? ''}|${name}`;
   const hit = cache.get(key);
   if (hit) return hit;
+  if (FILE_OF[name] !== name) {
+    // The same weights under another name share one table and one scorer, so a guardrail with both
+    // filters holds the weights once and scores a text once (the scorer remembers its last text).
+    const classifier: LearnedClassifier = { ...loadClassifier(FILE_OF[name], opts), name };
+    cache.set(key, classifier);
+    return classifier;
+  }
   const { header, data } = readQuantized<LinearMeta>(FILE_OF[name], LINEAR_FORMAT, opts.dir);
   if (data.length !== 1 << header.spec.bits) throw new Error(`model ${name}: ${data.length} weights for ${header.spec.bits} bits`);
   const classifier = createLinearClassifier({
