@@ -4,8 +4,8 @@
  *   pipeline and no guardrail, (c0) the same with metadata-only invocation records (the core's
  *   "structured request log"), (d) Rampart with the built-in default guardrail; (c) and (d) also streaming.
  * Prints req/s, p50/p99 latency and the gateway process's CPU ms per request (from /proc), idle
- * RSS (one second after start) and RSS after the load. Then the same at a fixed offered load
- * (BENCH_RATE, default 1000 req/s), where latency is what each target adds rather than queueing. Usage: npm run build && node dist/bench/overhead/run.js  [BENCH_SECONDS=10 BENCH_CONNECTIONS=10]
+ * RSS (one second after start) and RSS after the load. Then the same with one connection, where
+ * latency is what a target adds to a request rather than queueing behind the others. Usage: npm run build && node dist/bench/overhead/run.js  [BENCH_SECONDS=10 BENCH_CONNECTIONS=10]
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -24,7 +24,6 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 const root = resolve(process.cwd());
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const rate = Number(process.env.BENCH_RATE ?? 1000);
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 function prompt4k(): string {
@@ -83,17 +82,18 @@ function startEnv(): Record<string, string> {
 interface Row { target: string; rps: number; p50: number; p99: number; cpuMsPerReq?: number; errors: number; idleRssMb?: number; settledRssMb?: number; loadedRssMb?: number }
 
 /**
- * Closed loop by default: each connection sends its next request when the last answer arrived, so the targets
- * run flat out and latency is mostly queueing (concurrency / throughput). With `rate`, the same connections offer
- * a fixed load (requests per second in all), which shows the latency a target adds to one request.
+ * Closed loop: each connection sends its next request when the last answer arrived, so with 10 connections the
+ * targets run flat out and latency is mostly queueing (connections / throughput); with one connection it is what
+ * the target adds to a request. (autocannon's fixed-rate mode sends each tick's requests together, so its
+ * latencies measure those bursts rather than the target.)
  */
-async function load(name: string, url: string, body: string, headers: Record<string, string>, pid?: number, rate?: number): Promise<Row> {
+async function load(name: string, url: string, body: string, headers: Record<string, string>, pid?: number, conns = connections): Promise<Row> {
   // Warm up (JIT, pools), then measure.
   const idle = pid ? idleRss.get(pid) ?? rssMb(pid) : undefined;
   const settled = pid ? settledRss.get(pid) : undefined;
-  await autocannon({ url, method: 'POST', body, headers, connections, duration: 2 });
+  await autocannon({ url, method: 'POST', body, headers, connections: conns, duration: 2 });
   const before = pid ? cpuMs(pid) : 0;
-  const r = await autocannon({ url, method: 'POST', body, headers, connections, duration: seconds, ...(rate ? { overallRate: rate } : {}) });
+  const r = await autocannon({ url, method: 'POST', body, headers, connections: conns, duration: seconds });
   const after = pid ? cpuMs(pid) : 0;
   const total = r.requests.total;
   return {
@@ -162,12 +162,12 @@ async function main() {
     rows.push(await load('(d) rampart, default guardrail', `http://127.0.0.1:${guarded.port}/v1/chat/completions`, body, auth(guarded.key), guarded.child.pid));
     rows.push(await load('(d) rampart, default guardrail, streaming', `http://127.0.0.1:${guarded.port}/v1/chat/completions`, streamBody, auth(guarded.key), guarded.child.pid));
 
-    const fixed: Row[] = [];
-    fixed.push(await load(`(a) upstream direct at ${rate} req/s`, `${upstream}/v1/chat/completions`, body, json, undefined, rate));
-    fixed.push(await load(`(b) bare undici pass-through at ${rate} req/s`, `http://127.0.0.1:${pt.port}/v1/chat/completions`, body, json, pt.child.pid, rate));
-    fixed.push(await load(`(c) rampart, no guardrail at ${rate} req/s`, `http://127.0.0.1:${plain.port}/v1/chat/completions`, body, auth(plain.key), plain.child.pid, rate));
-    fixed.push(await load(`(c0) rampart, metadata-only records at ${rate} req/s`, `http://127.0.0.1:${core.port}/v1/chat/completions`, body, auth(core.key), core.child.pid, rate));
-    fixed.push(await load(`(d) rampart, default guardrail at ${rate} req/s`, `http://127.0.0.1:${guarded.port}/v1/chat/completions`, body, auth(guarded.key), guarded.child.pid, rate));
+    const single: Row[] = [];
+    single.push(await load('(a) upstream direct', `${upstream}/v1/chat/completions`, body, json, undefined, 1));
+    single.push(await load('(b) bare undici pass-through', `http://127.0.0.1:${pt.port}/v1/chat/completions`, body, json, pt.child.pid, 1));
+    single.push(await load('(c) rampart, no guardrail', `http://127.0.0.1:${plain.port}/v1/chat/completions`, body, auth(plain.key), plain.child.pid, 1));
+    single.push(await load('(c0) rampart, metadata-only records', `http://127.0.0.1:${core.port}/v1/chat/completions`, body, auth(core.key), core.child.pid, 1));
+    single.push(await load('(d) rampart, default guardrail', `http://127.0.0.1:${guarded.port}/v1/chat/completions`, body, auth(guarded.key), guarded.child.pid, 1));
 
     const direct = rows[0];
     console.log(`\nbench/overhead: ${seconds}s per target, ${connections} connections, 4 KB prompt, node ${process.version}\n`);
@@ -176,14 +176,14 @@ async function main() {
     for (const r of rows) {
       console.log(`| ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${r === direct ? '-' : r.p99 - direct.p99} | ${r.cpuMsPerReq ?? '-'} | ${r.idleRssMb ?? '-'} | ${r.settledRssMb ?? '-'} | ${r.loadedRssMb ?? '-'} | ${r.errors} |`);
     }
-    console.log(`\nSame ${connections} connections at a fixed ${rate} req/s (BENCH_RATE):\n`);
+    console.log('\nOne connection (no queueing):\n');
     console.log('| target | req/s | p50 ms | p99 ms | added p99 ms | gateway CPU ms/req | errors |');
     console.log('|---|---|---|---|---|---|---|');
-    for (const r of fixed) {
-      console.log(`| ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${r === fixed[0] ? '-' : r.p99 - fixed[0].p99} | ${r.cpuMsPerReq ?? '-'} | ${r.errors} |`);
+    for (const r of single) {
+      console.log(`| ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${r === single[0] ? '-' : r.p99 - single[0].p99} | ${r.cpuMsPerReq ?? '-'} | ${r.errors} |`);
     }
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-    writeFileSync(join(root, 'bench', 'results', 'overhead.json'), JSON.stringify({ date: new Date().toISOString(), seconds, connections, rate, rows, fixed }, null, 2));
+    writeFileSync(join(root, 'bench', 'results', 'overhead.json'), JSON.stringify({ date: new Date().toISOString(), seconds, connections, rows, single }, null, 2));
   } finally {
     for (const p of procs) p.kill('SIGTERM');
   }
