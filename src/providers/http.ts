@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Agent, ProxyAgent, type Dispatcher } from './undici.js';
 import { DEFAULT_TIMEOUTS, type Timeouts } from './types.js';
+import { LightAbortController } from '../pipeline/abort.js';
 
 export interface DispatcherOptions {
   timeouts?: Partial<Timeouts>;
@@ -54,7 +55,7 @@ export interface LinkedSignal {
  * aborts at timeoutMs, harmlessly, and its timer does not keep the process alive.
  */
 export function linkedSignal(parent: AbortSignal, timeoutMs: number): LinkedSignal {
-  const ac = new AbortController();
+  const ac = new LightAbortController();
   let timedOut = false;
   const forward = () => ac.abort(parent.reason);
   if (parent.aborted) forward();

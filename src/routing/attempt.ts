@@ -9,6 +9,7 @@ import { estimateTokens, measureInput } from '../limits/tokens.js';
 import type { Candidate } from './strategies.js';
 import type { RoutingConfig } from './schema.js';
 import { abortReason } from './retry.js';
+import { LightAbortController } from '../pipeline/abort.js';
 
 export type AttemptOutcome = 'ok' | 'rate_limited' | 'error' | 'timeout' | 'client_error' | 'aborted' | 'stream_error';
 
@@ -55,7 +56,7 @@ export async function callOnce(ctx: RequestContext, provider: Provider, c: Candi
   const stream = ctx.chat?.stream === true && !ctx.embed;
   // The client going away aborts the attempt too. Forwarded by hand: AbortSignal.any costs a weak
   // reference and a finalizer per request (~2% of the gateway's CPU, measured).
-  const ac = new AbortController();
+  const ac = new LightAbortController();
   const forward = () => ac.abort(ctx.signal.reason);
   if (ctx.signal.aborted) forward();
   else ctx.signal.addEventListener('abort', forward, { once: true });

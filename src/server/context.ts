@@ -7,6 +7,7 @@ import type { Action } from '../authz/types.js';
 import type { RuntimeHolder } from '../config/runtime.js';
 import type { PeerCertificateInfo } from '../identity/types.js';
 import { RampartError } from '../errors.js';
+import { LightAbortController } from '../pipeline/abort.js';
 
 export interface ContextOptions {
   holder: RuntimeHolder;
@@ -26,7 +27,7 @@ export interface ContextOptions {
 export function newRequestContext(req: Req, res: Res, o: ContextOptions): RequestContext {
   const rt = o.holder.current;
   const release = rt.acquire();
-  const controller = new AbortController();
+  const controller = new LightAbortController();
   const ctx: RequestContext = {
     requestId: o.requestId,
     receivedAt: performance.now(),
