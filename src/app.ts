@@ -88,6 +88,7 @@ export const faces: Faces = {
 };
 
 let kit: DetectorKit | undefined;
+let tagger: ReturnType<typeof loadPiiTagger> | undefined;
 /**
  * The real detectors and the trained models, once per process (reloads reuse them). A model loads
  * when a guardrail first uses it, so a gateway that runs no guardrail never holds them (~6 MB);
@@ -95,7 +96,7 @@ let kit: DetectorKit | undefined;
  */
 export function realDetectorKit(): DetectorKit {
   kit ??= createDetectorKit({
-    piiTagger: (text) => loadPiiTagger()(text),
+    piiTagger: (text) => (tagger ??= loadPiiTagger())(text),
     classifier: (name): KitClassifier => {
       let model: ReturnType<typeof loadClassifier> | undefined;
       const get = () => (model ??= loadClassifier(name));
