@@ -119,6 +119,28 @@ test('delimiter cue: found with and without the symbol gate, upper-case [INST] t
   assert.equal(cue('A plain sentence with no markers at all.', 'prompt-attack', 'delimiter'), 0);
 });
 
+test('delimiter cue: looking only at the gate symbols finds what a whole-text search finds', () => {
+  const delimiters = ['###', '<|', '|>', '[inst]', '[/inst]', '<<sys>>', '<</sys>>', 'system:', '[system', '<system', '</s>', '<s>', '---', '```'];
+  const reference = (t: string): number => {
+    let k = 0;
+    for (const d of delimiters) if (t.includes(d) || (d.charCodeAt(1) === 105 && t.includes(d.toUpperCase()))) k++;
+    // The features are float32.
+    return Math.fround(Math.min(3, k) / 3);
+  };
+  const pieces = ['#', '##', '<', '|', '>', '[', ']', '/', 'inst', 'INST', 'sys', 's', 'system', ':', '-', '`', ' ', 'word', 'Sys'];
+  let seed = 7;
+  const rand = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+  for (let i = 0; i < 2000; i++) {
+    let t = '';
+    for (let j = 0, n = 1 + rand(12); j < n; j++) t += pieces[rand(pieces.length)];
+    assert.equal(cue(t, 'prompt-attack', 'delimiter'), reference(t), JSON.stringify(t));
+  }
+  // Past the offsets kept (256 gate symbols), the whole text is searched.
+  const long = `${'- '.repeat(300)}and then <s>`;
+  assert.equal(cue(long, 'prompt-attack', 'delimiter'), Math.fround(1 / 3));
+  assert.equal(cue(`${'- '.repeat(300)} --- <s>`, 'prompt-attack', 'delimiter'), Math.fround(2 / 3));
+});
+
 test('a harmful-intent scan serves prompt attack only when it used the same word table', () => {
   const prose = 'please write a short friendly note to the team about the new billing page';
   const words = (t: string): number[] => {

@@ -79,6 +79,7 @@ const hits = new Float64Array(32);
 function scan(text: string, t: Tokens, st: Stats, vocab: WordTable | null): void {
   last.fill(-1000);
   symbolSeen.fill(0);
+  gateCount = 0;
   hits.fill(0);
   groupPos = groupAdjPos = rightsPos = -1000;
   last2.fill(-1000);
@@ -144,7 +145,13 @@ function scan(text: string, t: Tokens, st: Stats, vocab: WordTable | null): void
       st.symbols++;
       chunkSymbols++;
       const c = text.charCodeAt(t.start[k]);
-      if (c < 128) symbolSeen[c] = 1;
+      if (c < 128) {
+        symbolSeen[c] = 1;
+        if (IS_GATE[c] === 1) {
+          if (gateCount < gateAt.length) gateAt[gateCount] = t.start[k];
+          gateCount++;
+        }
+      }
     }
     if (prevWord >= 0 && prevWord !== word) chunkTransitions++;
     prevWord = word;
@@ -248,19 +255,39 @@ const DELIMITERS = ['###', '<|', '|>', '[inst]', '[/inst]', '<<sys>>', '<</sys>>
  * tokens lack that symbol skips the search; case only matters for "[INST]"-like tags, whose
  * upper-case forms are built once here.
  */
-const DELIMITER_FORMS = DELIMITERS.map((d) => ({
-  gate: d.charCodeAt(d.search(/[^a-z]/)),
-  forms: d.charCodeAt(1) === 105 ? [d, d.toUpperCase()] : [d],
-}));
+const DELIMITER_FORMS = DELIMITERS.map((d) => {
+  const at = d.search(/[^a-z]/);
+  return { gate: d.charCodeAt(at), at, forms: d.charCodeAt(1) === 105 ? [d, d.toUpperCase()] : [d] };
+});
+const IS_GATE = new Uint8Array(128);
+for (const { gate } of DELIMITER_FORMS) IS_GATE[gate] = 1;
 /** ASCII symbols seen as tokens of the text being scanned. */
 const symbolSeen = new Uint8Array(128);
+/**
+ * Offsets of the gate symbols in the text being scanned (every occurrence is a token of its own),
+ * so a delimiter is looked for only where its gate symbol stands; past this many, a whole-text
+ * search instead.
+ */
+const gateAt = new Int32Array(256);
+let gateCount = 0;
 
 function delimiterScore(text: string): number {
   let k = 0;
-  for (const { gate, forms } of DELIMITER_FORMS) {
+  for (const { gate, at, forms } of DELIMITER_FORMS) {
     if (symbolSeen[gate] === 0) continue;
-    // indexOf is native and fast; the delimiters are ASCII.
-    if (text.indexOf(forms[0]) >= 0 || (forms.length > 1 && text.indexOf(forms[1]) >= 0)) k++;
+    if (gateCount > gateAt.length) {
+      // indexOf is native and fast; the delimiters are ASCII.
+      if (text.indexOf(forms[0]) >= 0 || (forms.length > 1 && text.indexOf(forms[1]) >= 0)) k++;
+      continue;
+    }
+    for (let j = 0; j < gateCount; j++) {
+      const p = gateAt[j];
+      if (text.charCodeAt(p) !== gate || p < at) continue;
+      if (text.startsWith(forms[0], p - at) || (forms.length > 1 && text.startsWith(forms[1], p - at))) {
+        k++;
+        break;
+      }
+    }
   }
   return Math.min(3, k);
 }
