@@ -4,6 +4,7 @@
  * the value but the caller gets it back in the answer (the restorer undoes the placeholders, also
  * when one arrives split across stream chunks).
  */
+import { sortInPlace } from './detectors/intervals.js';
 
 export interface MaskSpan {
   start: number;
@@ -19,10 +20,27 @@ export interface MaskSpan {
  * together the longer, so a masked value is never left half visible.
  */
 export function mergeSpans(spans: readonly MaskSpan[]): MaskSpan[] {
-  const sorted = spans.filter((s) => s.end > s.start).sort((a, b) => a.start - b.start || b.end - a.end);
-  const out: MaskSpan[] = [];
-  for (const s of sorted) {
-    const last = out[out.length - 1];
+  const own: MaskSpan[] = [];
+  for (const s of spans) if (s.end > s.start) own.push({ ...s });
+  return mergeOwnSpans(own);
+}
+
+function byStartLongest(a: MaskSpan, b: MaskSpan): number {
+  return a.start - b.start || b.end - a.end;
+}
+
+/**
+ * mergeSpans for spans the caller owns and no longer needs (the engine's, built per evaluation):
+ * merges in place, reusing the array and its span objects instead of copying them. Returns `spans`.
+ */
+export function mergeOwnSpans(spans: MaskSpan[]): MaskSpan[] {
+  let n = 0;
+  for (const s of spans) if (s.end > s.start) spans[n++] = s;
+  spans.length = n;
+  sortInPlace(spans, byStartLongest);
+  let kept = 0;
+  for (const s of spans) {
+    const last = kept > 0 ? spans[kept - 1] : undefined;
     if (last && s.start < last.end) {
       // Overlap: extend the kept span so the union is covered.
       if (s.end > last.end) last.end = s.end;
@@ -33,9 +51,10 @@ export function mergeSpans(spans: readonly MaskSpan[]): MaskSpan[] {
       }
       continue;
     }
-    out.push({ ...s });
+    spans[kept++] = s;
   }
-  return out;
+  spans.length = kept;
+  return spans;
 }
 
 /** Placeholder type names are restricted so the restorer can recognise them unambiguously. */

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { strengthBlocks, type Confidence, type Finding, type Strength, type TextSource } from './types.js';
+import { strengthBlocks, type Confidence, type Detector, type Finding, type Strength, type TextSource } from './types.js';
 import type { DetectorId } from './schema.js';
 import type { Plan, SensitiveAction } from './compile.js';
-import { applyMasks, mergeSpans, type MaskSpan, type Vault } from './anonymize.js';
+import { applyMasks, mergeOwnSpans, type MaskSpan, type Vault } from './anonymize.js';
 import { groundingScore, relevanceScore } from './grounding.js';
 import { systemPromptOverlap } from './leak.js';
 import type { GuardrailAssessment, GuardrailUsage, PolicyAction, RampartPolicyFinding } from './assessment.js';
@@ -71,6 +71,9 @@ function units(texts: readonly string[]): number {
   return u;
 }
 
+// A custom-word hit whose text differs from every configured word (the detector normalised it) blocks.
+const WORD_FALLBACK = { INPUT: { enabled: true, action: 'BLOCK' }, OUTPUT: { enabled: true, action: 'BLOCK' } } as const;
+
 /** The plan reduced to the checks that need a whole answer. */
 function wholeOnly(plan: Plan): Plan {
   return { ...plan, content: [], topics: [], words: undefined, pii: undefined, regexes: [], grounding: [], secrets: undefined, invisibleText: undefined, promptLeak: undefined, outputHandling: undefined };
@@ -79,7 +82,8 @@ function wholeOnly(plan: Plan): Plan {
 export function evaluatePlan(plan: Plan, texts: readonly string[], source: TextSource, opts: PlanOptions): Evaluation {
   const started = performance.now();
   let blocked = false;
-  const masks: MaskSpan[][] = texts.map(() => []);
+  const masks: MaskSpan[][] = [];
+  for (let i = 0; i < texts.length; i++) masks.push([]);
   const findings: Finding[] = [];
   const assessment: GuardrailAssessment = {};
   const rampart: RampartPolicyFinding[] = [];
@@ -88,6 +92,14 @@ export function evaluatePlan(plan: Plan, texts: readonly string[], source: TextS
   const scope = opts.scope ?? 'all';
   if (scope === 'whole') plan = wholeOnly(plan);
 
+  /** Records a failed detector call under the fail-closed rule. */
+  const fail = (id: DetectorId, err: unknown): undefined => {
+    const onError = plan.onError(id);
+    // The message may quote the scanned text, so only the kind of failure is kept.
+    errors.push({ detector: id, onError, reason: err instanceof BudgetExceeded ? 'time budget exceeded' : 'detector error' });
+    if (onError === 'block') blocked = true;
+    return undefined;
+  };
   /** Runs one detector call under the fail-closed rule; undefined when it failed. */
   const guarded = <T>(id: DetectorId, fn: () => T): T | undefined => {
     const t0 = performance.now();
@@ -96,11 +108,18 @@ export function evaluatePlan(plan: Plan, texts: readonly string[], source: TextS
       if (performance.now() - t0 > plan.budgetMs) throw new BudgetExceeded();
       return r;
     } catch (err) {
-      const onError = plan.onError(id);
-      // The message may quote the scanned text, so only the kind of failure is kept.
-      errors.push({ detector: id, onError, reason: err instanceof BudgetExceeded ? 'time budget exceeded' : 'detector error' });
-      if (onError === 'block') blocked = true;
-      return undefined;
+      return fail(id, err);
+    }
+  };
+  /** guarded() for a detector's scan of one text, without a closure per text. */
+  const guardedScan = (id: DetectorId, detector: Detector, t: string): Finding[] | undefined => {
+    const t0 = performance.now();
+    try {
+      const r = detector.scan(t, source);
+      if (performance.now() - t0 > plan.budgetMs) throw new BudgetExceeded();
+      return r;
+    } catch (err) {
+      return fail(id, err);
     }
   };
   const sensitive = (action: SensitiveAction, i: number, span: MaskSpan): PolicyAction => {
@@ -171,15 +190,13 @@ export function evaluatePlan(plan: Plan, texts: readonly string[], source: TextS
     const w = plan.words;
     const customWords: WordPolicy['customWords'] = [];
     const managedWordLists: WordPolicy['managedWordLists'] = [];
-    // A custom-word hit whose text differs from every configured word (the detector normalised it) blocks.
-    const fallback = { INPUT: { enabled: true, action: 'BLOCK' }, OUTPUT: { enabled: true, action: 'BLOCK' } } as const;
-    texts.forEach((t) => {
-      if (!t) return;
-      for (const f of guarded('words', () => w.detector.scan(t, source)) ?? []) {
+    for (const t of texts) {
+      if (!t) continue;
+      for (const f of guardedScan('words', w.detector, t) ?? []) {
         // Word detectors may report the configured word as `match` (e.g. for obfuscated hits without offsets).
         const configured = 'match' in f && typeof f.match === 'string' ? f.match : undefined;
         const match = f.start !== undefined && f.end !== undefined ? t.slice(f.start, f.end) : configured ?? '';
-        const dir = f.type === 'PROFANITY' ? w.managed : w.custom.get((configured ?? match).toLowerCase()) ?? fallback;
+        const dir = f.type === 'PROFANITY' ? w.managed : w.custom.get((configured ?? match).toLowerCase()) ?? WORD_FALLBACK;
         if (!dir || !dir[source].enabled) continue;
         const act = dir[source].action === 'BLOCK';
         if (act) blocked = true;
@@ -187,18 +204,19 @@ export function evaluatePlan(plan: Plan, texts: readonly string[], source: TextS
         if (f.type === 'PROFANITY') managedWordLists.push({ match, type: 'PROFANITY', action: act ? 'BLOCKED' : 'NONE', detected: true });
         else customWords.push({ match, action: act ? 'BLOCKED' : 'NONE', detected: true });
       }
-    });
+    }
     assessment.wordPolicy = { customWords, managedWordLists };
   }
 
   if (plan.pii || plan.regexes.length > 0) {
     const piiEntities: SensitivePolicy['piiEntities'] = [];
     const regexes: SensitivePolicy['regexes'] = [];
-    texts.forEach((t, i) => {
-      if (!t) return;
+    for (let i = 0; i < texts.length; i++) {
+      const t = texts[i];
+      if (!t) continue;
       if (plan.pii) {
         const p = plan.pii;
-        for (const f of guarded('pii', () => p.detector.scan(t, source)) ?? []) {
+        for (const f of guardedScan('pii', p.detector, t) ?? []) {
           const dir = p.entities.get(f.type)?.[source];
           if (!dir?.enabled || f.start === undefined || f.end === undefined) continue;
           findings.push(f);
@@ -221,22 +239,23 @@ export function evaluatePlan(plan: Plan, texts: readonly string[], source: TextS
           }
         });
       }
-    });
+    }
     assessment.sensitiveInformationPolicy = { piiEntities, regexes };
   }
 
   // Rampart's own policies. Matches of secrets are never echoed, not even to the caller.
-  const own = (id: DetectorId, spec: { detector: { scan(t: string, s: TextSource): Finding[] }; action: 'BLOCK' | 'ANONYMIZE' }, remove: boolean) => {
-    texts.forEach((t, i) => {
-      if (!t) return;
-      for (const f of guarded(id, () => spec.detector.scan(t, source)) ?? []) {
+  const own = (id: DetectorId, spec: { detector: Detector; action: 'BLOCK' | 'ANONYMIZE' }, remove: boolean) => {
+    for (let i = 0; i < texts.length; i++) {
+      const t = texts[i];
+      if (!t) continue;
+      for (const f of guardedScan(id, spec.detector, t) ?? []) {
         findings.push(f);
         const hasSpan = f.start !== undefined && f.end !== undefined;
         const act = spec.action === 'ANONYMIZE' && hasSpan ? 'ANONYMIZE' : 'BLOCK';
         const span: MaskSpan = { start: f.start ?? 0, end: f.end ?? 0, type: f.type, ...(remove ? { replacement: '' } : {}) };
         rampart.push({ detector: id, type: f.type, confidence: f.confidence, action: sensitive(act, i, span), detected: true });
       }
-    });
+    }
   };
   if (plan.secrets) own('secrets', plan.secrets, false);
   if (plan.invisibleText) own('invisibleText', plan.invisibleText, true);
@@ -281,8 +300,13 @@ export function evaluatePlan(plan: Plan, texts: readonly string[], source: TextS
 
   if (rampart.length > 0 || errors.length > 0) assessment.rampartPolicy = { findings: rampart, errors, mode: opts.mode };
 
-  const merged = masks.map(mergeSpans);
-  const anonymized = merged.some((m) => m.length > 0);
+  // The spans are this evaluation's own objects: merged in place, not copied.
+  const merged = masks;
+  let anonymized = false;
+  for (const m of merged) {
+    mergeOwnSpans(m);
+    if (m.length > 0) anonymized = true;
+  }
   const outcome = blocked ? 'BLOCKED' : anonymized ? 'ANONYMIZED' : 'NONE';
   const enforce = opts.mode === 'enforce';
   const intervened = enforce && outcome !== 'NONE';

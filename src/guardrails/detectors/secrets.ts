@@ -7,7 +7,7 @@
  */
 import type { Detector, Finding } from '../types.js';
 import { literalHits, registerLiterals } from './literals.js';
-import { DisjointIntervals } from './intervals.js';
+import { DisjointIntervals, sortInPlace } from './intervals.js';
 
 export const SECRETS_DETECTOR = 'secrets';
 
@@ -102,27 +102,57 @@ const RULES: Rule[] = [
     accept: (v) => randomLooking(v) },
 ];
 
-// Each gate literal's id (literals.ts) and the rules it gates.
-const GATE_RULES = new Map<number, number[]>();
+// Each gate literal's id (literals.ts) and the rules it gates. An array, not the Map it is built
+// in: iterating a Map per scan allocates an [id, rules] entry per gate.
+const gateRules = new Map<number, number[]>();
 RULES.forEach((r, i) => {
   registerLiterals(r.gate).forEach((id) => {
-    const rules = GATE_RULES.get(id);
-    if (rules === undefined) GATE_RULES.set(id, [i]);
+    const rules = gateRules.get(id);
+    if (rules === undefined) gateRules.set(id, [i]);
     else if (!rules.includes(i)) rules.push(i);
   });
 });
+const GATE_RULES = [...gateRules].map(([id, rules]) => ({ id, rules }));
 
-/** Merged [start, end) windows after each keyword hit. */
-function windowsAfter(hits: number[], span: number, max: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (const h of hits.sort((a, b) => a - b)) {
-    const s = Math.max(0, h - 8);
-    const e = Math.min(max, h + span);
-    const last = out[out.length - 1];
-    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
-    else out.push([s, e]);
+function byStart(a: Finding, b: Finding): number {
+  return (a.start ?? 0) - (b.start ?? 0);
+}
+
+function byNumber(a: number, b: number): number {
+  return a - b;
+}
+
+// Per scan (scans do not nest), cleared at the start of each: which rules' gates occur, and where
+// for the rules that run in windows.
+const taken = new DisjointIntervals();
+const gated: boolean[] = RULES.map(() => false);
+const hitsByRule: (number[] | undefined)[] = RULES.map(() => undefined);
+
+/** Runs `rule` over text[ws, we), keeping matches that no earlier rule took. */
+function runRule(rule: Rule, text: string, ws: number, we: number, out: Finding[]): void {
+  const sub = ws === 0 && we === text.length ? text : text.slice(ws, we);
+  const g = rule.group ?? 0;
+  rule.re.lastIndex = 0;
+  for (let m = rule.re.exec(sub); m !== null; m = rule.re.exec(sub)) {
+    let found0: number;
+    let found1: number;
+    if (g === 0) {
+      found0 = m.index;
+      found1 = m.index + m[0].length;
+    } else {
+      const pair = m.indices?.[g];
+      if (!pair) continue;
+      found0 = pair[0];
+      found1 = pair[1];
+    }
+    let start = found0 + ws;
+    const end = rule.extend ? rule.extend(text, found1 + ws, m) : found1 + ws;
+    if (rule.accept && !rule.accept(text.slice(start, end), text, start)) continue;
+    if (rule.rewind) start = rule.rewind(text, start);
+    // Rules overlap by design (a JWT inside `token=`); keep the first, most specific one.
+    if (!taken.tryAdd(start, end)) continue;
+    out.push({ detector: SECRETS_DETECTOR, type: rule.type, start, end, confidence: 'HIGH' });
   }
-  return out;
 }
 
 export function createSecretsDetector(): Detector {
@@ -130,36 +160,44 @@ export function createSecretsDetector(): Detector {
     name: SECRETS_DETECTOR,
     scan(text: string): Finding[] {
       const out: Finding[] = [];
-      const taken = new DisjointIntervals();
-      const hitsByRule: (number[] | undefined)[] = new Array<number[] | undefined>(RULES.length);
+      taken.clear();
+      gated.fill(false);
+      hitsByRule.fill(undefined);
       const literals = literalHits(text);
-      for (const [id, rules] of GATE_RULES) {
+      for (const { id, rules } of GATE_RULES) {
         const starts = literals[id];
-        if (starts !== undefined) for (const r of rules) (hitsByRule[r] ??= []).push(...starts);
+        if (starts === undefined) continue;
+        for (const r of rules) {
+          gated[r] = true;
+          if (RULES[r].window !== undefined) for (const h of starts) (hitsByRule[r] ??= []).push(h);
+        }
       }
-      RULES.forEach((rule, ri) => {
+      for (let ri = 0; ri < RULES.length; ri++) {
+        if (!gated[ri]) continue;
+        const rule = RULES[ri];
         const hits = hitsByRule[ri];
-        if (hits === undefined) return;
-        const windows: [number, number][] = rule.window === undefined ? [[0, text.length]] : windowsAfter(hits, rule.window, text.length);
-        for (const [ws, we] of windows) {
-          const sub = ws === 0 && we === text.length ? text : text.slice(ws, we);
-          rule.re.lastIndex = 0;
-          for (let m = rule.re.exec(sub); m !== null; m = rule.re.exec(sub)) {
-            const g = rule.group ?? 0;
-            const found = g === 0 ? [m.index, m.index + m[0].length] : m.indices?.[g];
-            if (!found) continue;
-            let start = found[0] + ws;
-            const end = rule.extend ? rule.extend(text, found[1] + ws, m) : found[1] + ws;
-            const value = text.slice(start, end);
-            if (rule.accept && !rule.accept(value, text, start)) continue;
-            if (rule.rewind) start = rule.rewind(text, start);
-            // Rules overlap by design (a JWT inside `token=`); keep the first, most specific one.
-            if (!taken.tryAdd(start, end)) continue;
-            out.push({ detector: SECRETS_DETECTOR, type: rule.type, start, end, confidence: 'HIGH' });
+        if (rule.window === undefined) {
+          runRule(rule, text, 0, text.length, out);
+          continue;
+        }
+        if (hits === undefined) continue;
+        // Merged [start, end) windows after each keyword hit, run as they are merged.
+        sortInPlace(hits, byNumber);
+        let ws = -1;
+        let we = -1;
+        for (const h of hits) {
+          const s = Math.max(0, h - 8);
+          const e = Math.min(text.length, h + rule.window);
+          if (ws !== -1 && s <= we) we = Math.max(we, e);
+          else {
+            if (ws !== -1) runRule(rule, text, ws, we, out);
+            ws = s;
+            we = e;
           }
         }
-      });
-      return out.sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
+        runRule(rule, text, ws, we, out);
+      }
+      return sortInPlace(out, byStart);
     },
   };
 }

@@ -4,7 +4,7 @@
  * "zip code is N", and "address: ..." / "lives at ..." lines that contain a number. Free-form
  * addresses are left to the learned tagger.
  */
-import { ASSIGN, eachMatchAt, eachMatchIn, groupSpan, hasKeyword, isUpper, keywordWindows, registerKeywords, RANK_CONTEXT, type ScanInput, type Scanner } from './scan.js';
+import { ASSIGN, eachMatchAt, eachMatchIn, groupSpan, hasKeyword, isUpper, keywordWindows, registerKeywords, RANK_CONTEXT, type MatchHandler, type PiiHit, type ScanInput, type Scanner } from './scan.js';
 
 const STREET_TYPES =
   'Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Circle|Cir|Parkway|Pkwy|' +
@@ -115,7 +115,7 @@ const COUNTRY_KEYWORDS = registerKeywords(COUNTRY_WORDS);
  * LINE_STREET_RE at the start of each line whose first token (after indentation or quote marks) is
  * a house number; m.index is the line start.
  */
-function eachLineStreet(input: ScanInput, fn: (m: RegExpExecArray) => void): void {
+function eachLineStreet(input: ScanInput, out: PiiHit[], fn: MatchHandler): void {
   const t = input.text;
   const runs = input.digitRuns;
   for (let r = 0; r < runs.length; r += 2) {
@@ -125,48 +125,44 @@ function eachLineStreet(input: ScanInput, fn: (m: RegExpExecArray) => void): voi
     if (p > 0 && t[p - 1] !== '\n') continue;
     LINE_STREET_RE.lastIndex = p;
     const m = LINE_STREET_RE.exec(t);
-    if (m !== null) fn(m);
+    if (m !== null) fn(m, input, out);
   }
 }
 const LINE_INDENT = ' \t>?';
 
+/** An address at [s, e), extended over the short lines that continue its block. */
+function pushAddress(input: ScanInput, out: PiiHit[], s: number, e: number): void {
+  out.push({ type: 'ADDRESS', start: s, end: extendBlock(input.text, e), rank: RANK_CONTEXT, confidence: 'MEDIUM' });
+}
+
+// Handlers for matches that are the address, or whose first group is (module-level: no closure per scan).
+const onWhole: MatchHandler = (m, input, out) => pushAddress(input, out, m.index, m.index + m[0].length);
+const onGroup: MatchHandler = (m, input, out) => {
+  const span = groupSpan(m, 1);
+  if (span) pushAddress(input, out, span[0], span[1]);
+};
+
+const AFTER_CUE_STREET_AT = { offsets: [0], minRun: 2, maxRun: 6, accept: (s: string, runs: readonly number[], r: number) => isBlank(s.charCodeAt(runs[r + 1])) };
+const STATE_ZIP_AT = { offsets: [3, 4], minRun: 5, maxRun: 5, lead: isUpper };
+
 export const scanAddresses: Scanner = (input, out) => {
   const t = input.text;
   if (input.digits === 0) return;
-  const push = (s: number, e: number): void => {
-    out.push({ type: 'ADDRESS', start: s, end: extendBlock(t, e), rank: RANK_CONTEXT, confidence: 'MEDIUM' });
-  };
-  eachLineStreet(input, (m) => {
-    const span = groupSpan(m, 1);
-    if (span) push(span[0], span[1]);
-  });
-  eachMatchAt(input, AFTER_CUE_STREET_RE, { offsets: [0], minRun: 2, maxRun: 6, accept: (s, runs, r) => isBlank(s.charCodeAt(runs[r + 1])) }, (m) => {
-    const span = groupSpan(m, 1);
-    if (span) push(span[0], span[1]);
-  });
+  eachLineStreet(input, out, onGroup);
+  eachMatchAt(input, AFTER_CUE_STREET_RE, AFTER_CUE_STREET_AT, onGroup, out);
   if (hasKeyword(input, CORNER_KEYWORDS)) {
     const cw = keywordWindows(input, CORNER_KEYWORDS, 8, 130);
-    if (cw) eachMatchIn(CORNER_RE, t, cw, 0, (m) => push(m.index, m.index + m[0].length));
+    if (cw) eachMatchIn(CORNER_RE, t, cw, 0, (m) => onWhole(m, input, out));
   }
   const streetWords = keywordWindows(input, STREET_KEYWORDS, 80, 8);
-  if (streetWords) {
-    eachMatchIn(NAMED_STREET_RE, t, streetWords, 0, (m) => {
-      const span = groupSpan(m, 1);
-      if (span) push(span[0], span[1]);
-    });
-  }
-  if (hasKeyword(input, COUNTRY_KEYWORDS)) eachMatchIn(COUNTRY_ZIP_RE, t, input.addressWindows, 3, (m) => push(m.index, m.index + m[0].length));
-  eachMatchAt(input, US_STREET_RE, US_STREET_AT, (m) => push(m.index, m.index + m[0].length));
-  if (hasKeyword(input, EU_STREET_KEYWORDS)) eachMatchIn(EU_STREET_RE, t, input.addressWindows, 1, (m) => push(m.index, m.index + m[0].length));
-  if (hasKeyword(input, UNIT_KEYWORDS)) eachMatchIn(UNIT_RE, t, input.addressWindows, 1, (m) => push(m.index, m.index + m[0].length));
-  if (hasKeyword(input, BOX_KEYWORDS)) eachMatchIn(PO_BOX_RE, t, input.addressWindows, 1, (m) => push(m.index, m.index + m[0].length));
-  eachMatchAt(input, STATE_ZIP_RE, { offsets: [3, 4], minRun: 5, maxRun: 5, lead: isUpper }, (m) => push(m.index, m.index + m[0].length));
-  if (hasKeyword(input, ZIP_KEYWORDS)) {
-    eachMatchIn(ZIP_CTX_RE, t, input.addressWindows, 3, (m) => {
-      const span = groupSpan(m, 1);
-      if (span) push(span[0], span[1]);
-    });
-  }
+  if (streetWords) eachMatchIn(NAMED_STREET_RE, t, streetWords, 0, (m) => onGroup(m, input, out));
+  if (hasKeyword(input, COUNTRY_KEYWORDS)) eachMatchIn(COUNTRY_ZIP_RE, t, input.addressWindows, 3, (m) => onWhole(m, input, out));
+  eachMatchAt(input, US_STREET_RE, US_STREET_AT, onWhole, out);
+  if (hasKeyword(input, EU_STREET_KEYWORDS)) eachMatchIn(EU_STREET_RE, t, input.addressWindows, 1, (m) => onWhole(m, input, out));
+  if (hasKeyword(input, UNIT_KEYWORDS)) eachMatchIn(UNIT_RE, t, input.addressWindows, 1, (m) => onWhole(m, input, out));
+  if (hasKeyword(input, BOX_KEYWORDS)) eachMatchIn(PO_BOX_RE, t, input.addressWindows, 1, (m) => onWhole(m, input, out));
+  eachMatchAt(input, STATE_ZIP_RE, STATE_ZIP_AT, onWhole, out);
+  if (hasKeyword(input, ZIP_KEYWORDS)) eachMatchIn(ZIP_CTX_RE, t, input.addressWindows, 3, (m) => onGroup(m, input, out));
   const lineCtx = keywordWindows(input, LINE_KEYWORDS, 24, 130);
   if (lineCtx) {
     eachMatchIn(LINE_CTX_RE, t, lineCtx, 0, (m) => {
@@ -175,7 +171,7 @@ export const scanAddresses: Scanner = (input, out) => {
       const v = t.slice(span[0], span[1]);
       // An address line carries a house, unit or postal number; "address: the issue" does not.
       if (!/\d/.test(v) || /@|:\/\//.test(v)) return;
-      push(span[0], span[1]);
+      pushAddress(input, out, span[0], span[1]);
     });
   }
 };

@@ -80,7 +80,13 @@ export function abaValid(d: number[]): boolean {
   const p = d[0] * 10 + d[1];
   if (!(p <= 12 || (p >= 21 && p <= 32) || (p >= 61 && p <= 72) || p === 80)) return false;
   const sum = 3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8]);
-  return sum % 10 === 0 && d.some((x) => x !== 0);
+  return sum % 10 === 0 && !allSame(d, 0);
+}
+
+/** Whether every digit is `x` (a loop: an every/some callback would be a closure per call). */
+function allSame(d: readonly number[], x: number): boolean {
+  for (const v of d) if (v !== x) return false;
+  return true;
 }
 
 /** NHS number: weights 10..2 over nine digits, check = 11 - sum mod 11 (11 -> 0, 10 is never issued). */
@@ -90,7 +96,7 @@ export function nhsValid(d: number[]): boolean {
   for (let i = 0; i < 9; i++) sum += d[i] * (10 - i);
   let check = 11 - (sum % 11);
   if (check === 11) check = 0;
-  return check !== 10 && check === d[9] && !d.every((x) => x === d[0]);
+  return check !== 10 && check === d[9] && !allSame(d, d[0]);
 }
 
 const VIN_VALUES: Record<string, number> = {

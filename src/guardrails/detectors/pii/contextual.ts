@@ -4,7 +4,7 @@
  * gated by a cheap substring test so ordinary prose skips it.
  */
 import type { PiiEntityType } from './entities.js';
-import { ASSIGN, ASSIGN_STRICT, eachMatchAt, eachMatchIn, groupSpan, isUpper, keywordWindows, registerKeywords, RANK_CONTEXT, RANK_FORMAT, type Keywords, type ScanInput, type PiiHit, type Scanner } from './scan.js';
+import { ASSIGN, ASSIGN_STRICT, eachMatchAt, eachMatchIn, groupSpan, isUpper, keywordWindows, registerKeywords, RANK_CONTEXT, RANK_FORMAT, type Keywords, type MatchHandler, type ScanInput, type PiiHit, type Scanner } from './scan.js';
 
 interface KeyedRule {
   type: PiiEntityType;
@@ -89,11 +89,13 @@ export const CONTEXT_SCANNERS: { types: PiiEntityType[]; scan: Scanner }[] = RUL
 
 // UK plates (AB12 CDE) are distinctive enough to stand without a keyword.
 const UK_PLATE_RE = /\b[A-Z]{2}\d{2} ?[A-Z]{3}\b/y;
+const UK_PLATE_AT = { offsets: [2], minRun: 2, maxRun: 2, lead: isUpper };
+const onUkPlate: MatchHandler = (m, _input, out) => {
+  out.push({ type: 'LICENSE_PLATE', start: m.index, end: m.index + m[0].length, rank: RANK_FORMAT, confidence: 'MEDIUM' });
+};
 export const scanUkPlates: Scanner = (input, out) => {
   if (input.digits < 2) return;
-  eachMatchAt(input, UK_PLATE_RE, { offsets: [2], minRun: 2, maxRun: 2, lead: isUpper }, (m) => {
-    out.push({ type: 'LICENSE_PLATE', start: m.index, end: m.index + m[0].length, rank: RANK_FORMAT, confidence: 'MEDIUM' });
-  });
+  eachMatchAt(input, UK_PLATE_RE, UK_PLATE_AT, onUkPlate, out);
 };
 
 // "42 years old", "38-year-old", "64 y/o", "aged 42", "age: 42", "age of 71", "turned 47".
@@ -115,17 +117,18 @@ const AGE_KEYWORDS = registerKeywords(['age', 'turn']);
 const AGE_BEFORE_RE = /\b(?:aged?|age of|turned|turning|turns)\b[\s:=\-]{0,3}(?:is\s|was\s|of\s)?(\d{1,3})\b(?![.,]\d|\s?%)/gid;
 
 
+const onAge: MatchHandler = (m, input, out) => {
+  const span = groupSpan(m, 1);
+  if (!span) return;
+  const n = Number(input.text.slice(span[0], span[1]));
+  if (n > 125) return;
+  out.push({ type: 'AGE', start: span[0], end: span[1], rank: RANK_CONTEXT, confidence: 'MEDIUM' });
+};
+
 export const scanAge: Scanner = (input, out) => {
   if (input.digits === 0) return;
-  const emit = (m: RegExpExecArray): void => {
-    const span = groupSpan(m, 1);
-    if (!span) return;
-    const n = Number(input.text.slice(span[0], span[1]));
-    if (n > 125) return;
-    out.push({ type: 'AGE', start: span[0], end: span[1], rank: RANK_CONTEXT, confidence: 'MEDIUM' });
-  };
-  eachMatchAt(input, AGE_AFTER_RE, AGE_AFTER_AT, emit);
+  eachMatchAt(input, AGE_AFTER_RE, AGE_AFTER_AT, onAge, out);
   // The number follows its keyword within a few characters.
   const windows = keywordWindows(input, AGE_KEYWORDS, 0, 24);
-  if (windows) eachMatchIn(AGE_BEFORE_RE, input.text, windows, 0, emit);
+  if (windows) eachMatchIn(AGE_BEFORE_RE, input.text, windows, 0, (m) => onAge(m, input, out));
 };

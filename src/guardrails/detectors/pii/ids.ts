@@ -3,7 +3,7 @@
  * VIN (check digit), AWS access key ids and secret keys.
  */
 import { ibanValid, vinValid } from './checksums.js';
-import { eachMatch, eachMatchAt, eachMatchIn, hasKeyword, isLetter, isUpper, keywordWindows, near, registerKeywords, RANK_CHECKSUM, RANK_CONTEXT, RANK_FORMAT, type Scanner } from './scan.js';
+import { eachMatch, eachMatchAt, eachMatchIn, hasKeyword, isLetter, isUpper, keywordWindows, near, registerKeywords, RANK_CHECKSUM, RANK_CONTEXT, RANK_FORMAT, type MatchHandler, type Scanner } from './scan.js';
 
 // Country code, check digits, then BBAN chars, optionally grouped by single spaces.
 const IBAN_START_RE = /\b[A-Za-z]{2}\d{2}(?=[ ]?[A-Za-z0-9]{4})/y;
@@ -12,27 +12,31 @@ function isAlnum(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
+const IBAN_AT = { offsets: [2], minRun: 2, maxRun: Infinity, lead: isLetter };
+
+const onIbanStart: MatchHandler = (m, input, out) => {
+  const t = input.text;
+  // Walk alphanumerics allowing single spaces, and accept the longest prefix that validates;
+  // greedy regexes would otherwise swallow the next word ("GB82... to").
+  let compact = '';
+  let e = m.index;
+  let best = -1;
+  while (e < t.length && compact.length < 34) {
+    const c = t.charCodeAt(e);
+    if (isAlnum(c)) {
+      compact += t[e];
+      e++;
+      if (compact.length >= 15 && (e === t.length || !isAlnum(t.charCodeAt(e))) && ibanValid(compact)) best = e;
+    } else if (c === 32 && e + 1 < t.length && isAlnum(t.charCodeAt(e + 1))) e++;
+    else break;
+  }
+  if (best === -1) return;
+  out.push({ type: 'INTERNATIONAL_BANK_ACCOUNT_NUMBER', start: m.index, end: best, rank: RANK_CHECKSUM, confidence: 'HIGH' });
+};
+
 export const scanIbans: Scanner = (input, out) => {
   if (input.digits < 10) return;
-  const t = input.text;
-  eachMatchAt(input, IBAN_START_RE, { offsets: [2], minRun: 2, maxRun: Infinity, lead: isLetter }, (m) => {
-    // Walk alphanumerics allowing single spaces, and accept the longest prefix that validates;
-    // greedy regexes would otherwise swallow the next word ("GB82... to").
-    let compact = '';
-    let e = m.index;
-    let best = -1;
-    while (e < t.length && compact.length < 34) {
-      const c = t.charCodeAt(e);
-      if (isAlnum(c)) {
-        compact += t[e];
-        e++;
-        if (compact.length >= 15 && (e === t.length || !isAlnum(t.charCodeAt(e))) && ibanValid(compact)) best = e;
-      } else if (c === 32 && e + 1 < t.length && isAlnum(t.charCodeAt(e + 1))) e++;
-      else break;
-    }
-    if (best === -1) return;
-    out.push({ type: 'INTERNATIONAL_BANK_ACCOUNT_NUMBER', start: m.index, end: best, rank: RANK_CHECKSUM, confidence: 'HIGH' });
-  });
+  eachMatchAt(input, IBAN_START_RE, IBAN_AT, onIbanStart, out);
 };
 
 const ISO_COUNTRIES = new Set(
@@ -77,11 +81,15 @@ export const scanSwift: Scanner = (input, out) => {
 // Prefix letters exclude D F I Q U V (and O second); BG GB NK KN TN NT ZZ are never issued.
 const NINO_RE = /\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/y;
 
+const NINO_AT = { offsets: [2, 3], minRun: 2, maxRun: 6, lead: isUpper };
+
+const onNino: MatchHandler = (m, _input, out) => {
+  out.push({ type: 'UK_NATIONAL_INSURANCE_NUMBER', start: m.index, end: m.index + m[0].length, rank: RANK_FORMAT, confidence: 'HIGH' });
+};
+
 export const scanNino: Scanner = (input, out) => {
   if (input.digits < 6) return;
-  eachMatchAt(input, NINO_RE, { offsets: [2, 3], minRun: 2, maxRun: 6, lead: isUpper }, (m) => {
-    out.push({ type: 'UK_NATIONAL_INSURANCE_NUMBER', start: m.index, end: m.index + m[0].length, rank: RANK_FORMAT, confidence: 'HIGH' });
-  });
+  eachMatchAt(input, NINO_RE, NINO_AT, onNino, out);
 };
 
 const VIN_RE = /\b[A-HJ-NPR-Z0-9]{17}\b/y;

@@ -7,7 +7,7 @@ import type { RE2JS } from 're2js';
 import { re2 } from '../../re2.js';
 import type { Confidence, Detector, Finding } from '../../types.js';
 import { DetectorConfigError } from '../config-error.js';
-import { DisjointIntervals } from '../intervals.js';
+import { DisjointIntervals, sortInPlace } from '../intervals.js';
 import { scanAddresses } from './address.js';
 import { CONTEXT_SCANNERS, scanAge, scanUkPlates } from './contextual.js';
 import { isPiiEntityType, PII_ENTITY_TYPES, type PiiEntityType } from './entities.js';
@@ -120,16 +120,32 @@ function confidenceOf(score: number): Confidence {
   return 'LOW';
 }
 
-/** Keeps the strongest of overlapping hits: higher rank, then longer span. */
+/** Strongest first: higher rank, then longer span, then earlier. */
+function byStrength(a: PiiHit, b: PiiHit): number {
+  return b.rank - a.rank || (b.end - b.start) - (a.end - a.start) || a.start - b.start;
+}
+
+function byStart(a: PiiHit, b: PiiHit): number {
+  return a.start - b.start;
+}
+
+// One per module, cleared per scan (scans do not nest).
+const taken = new DisjointIntervals();
+
+/**
+ * Keeps the strongest of overlapping hits: higher rank, then longer span. Works in place, so a
+ * scan allocates no copies: `hits` is reordered and cut down to the kept hits, in text order.
+ */
 export function resolveOverlaps(hits: PiiHit[]): PiiHit[] {
   if (hits.length < 2) return hits;
-  const order = [...hits].sort((a, b) => b.rank - a.rank || (b.end - b.start) - (a.end - a.start) || a.start - b.start);
-  const kept: PiiHit[] = [];
-  const taken = new DisjointIntervals();
-  for (const h of order) {
-    if (taken.tryAdd(h.start, h.end)) kept.push(h);
+  sortInPlace(hits, byStrength);
+  taken.clear();
+  let kept = 0;
+  for (const h of hits) {
+    if (taken.tryAdd(h.start, h.end)) hits[kept++] = h;
   }
-  return kept.sort((a, b) => a.start - b.start);
+  hits.length = kept;
+  return sortInPlace(hits, byStart);
 }
 
 /** "@TB12FAN", "#ILIKECATS74": social handles and hashtags that happen to look like identifiers. */
@@ -153,21 +169,21 @@ export function createPiiDetector(opts: PiiDetectorOptions = {}): Detector {
       const input = new ScanInput(text);
       const hits: PiiHit[] = [];
       for (const s of scanners) s.scan(input, hits);
-      const scores = new Map<PiiHit, number>();
       if (wantsTagger && tagger) {
         for (const span of tagger(text)) {
           if (!isPiiEntityType(span.type) || !enabled.has(span.type)) continue;
           if (!(span.start >= 0 && span.end <= text.length && span.start < span.end)) continue;
-          const hit: PiiHit = { type: span.type, start: span.start, end: span.end, rank: RANK_CONTEXT, confidence: confidenceOf(span.score) };
-          scores.set(hit, span.score);
-          hits.push(hit);
+          hits.push({ type: span.type, start: span.start, end: span.end, rank: RANK_CONTEXT, confidence: confidenceOf(span.score), score: span.score });
         }
       }
+      // Drop disabled types and handles in place (hits is this scan's own array).
+      let n = 0;
+      for (const h of hits) if (enabled.has(h.type) && !isHandle(text, h)) hits[n++] = h;
+      hits.length = n;
       const findings: Finding[] = [];
-      for (const h of resolveOverlaps(hits.filter((h) => enabled.has(h.type) && !isHandle(text, h)))) {
+      for (const h of resolveOverlaps(hits)) {
         const f: Finding = { detector: PII_DETECTOR, type: h.type, start: h.start, end: h.end, confidence: h.confidence };
-        const score = scores.get(h);
-        if (score !== undefined) f.score = score;
+        if (h.score !== undefined) f.score = h.score;
         findings.push(f);
       }
       for (const r of regexes) {

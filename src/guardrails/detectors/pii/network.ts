@@ -3,7 +3,7 @@
  * IPv6, MAC. E-mail and bare domains are found from their anchor ('@', '.tld') and expanded by
  * hand, which keeps the scan linear even on long runs of word characters.
  */
-import { eachMatchAt, eachMatchIn, registerKeywords, RANK_CONTEXT, RANK_FORMAT, type Scanner } from './scan.js';
+import { eachMatchAt, eachMatchIn, registerKeywords, RANK_CONTEXT, RANK_FORMAT, type MatchHandler, type PiiHit, type Scanner } from './scan.js';
 
 function isLocalChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
@@ -34,7 +34,8 @@ export const scanEmails: Scanner = (input, out) => {
   }
 };
 
-const SCHEME_RE = /(?:https?|ftp|wss?|file)$/i;
+// URL schemes, lower case: matched case-insensitively, read backwards from "://".
+const SCHEMES = ['https', 'http', 'ftp', 'wss', 'ws', 'file'];
 const URL_TAIL_RE = /[^\s<>"'`)\]}]{1,2048}/y;
 // A curated TLD list: every TLD would make "file.py" or "e.g" a URL.
 const TLD_RE =
@@ -44,17 +45,20 @@ const TLD_RE =
 // sentence's full stop is followed by a space, so few dots get as far as the regex.
 const TLD_AT_RE = new RegExp(TLD_RE.source, 'y');
 
-function eachTld(t: string, fn: (m: RegExpExecArray) => void): void {
-  for (let i = t.indexOf('.'); i !== -1; i = t.indexOf('.', i + 1)) {
-    const c = t.charCodeAt(i + 1);
-    if (c < 97 || c > 122) continue;
-    TLD_AT_RE.lastIndex = i;
-    const m = TLD_AT_RE.exec(t);
-    if (m !== null) {
-      fn(m);
-      i = m.index + m[0].length - 1;
-    }
+/**
+ * Length of the scheme (one of SCHEMES, any case) that ends at `i`, or 0. No scheme is a suffix of
+ * another, so at most one matches.
+ */
+function schemeBefore(t: string, i: number): number {
+  for (const scheme of SCHEMES) {
+    const s = i - scheme.length;
+    if (s < 0) continue;
+    let k = 0;
+    // `| 32` lower-cases ASCII letters, and no other character becomes a letter by it.
+    while (k < scheme.length && (t.charCodeAt(s + k) | 32) === scheme.charCodeAt(k)) k++;
+    if (k === scheme.length) return k;
   }
+  return 0;
 }
 
 function trimUrlEnd(t: string, s: number, e: number): number {
@@ -62,53 +66,76 @@ function trimUrlEnd(t: string, s: number, e: number): number {
   return e;
 }
 
+/** Whether text[s, e) has an ASCII letter. */
+function hasLetter(t: string, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (isAlpha(t.charCodeAt(i))) return true;
+  return false;
+}
+
+/** Whether `start` lies in one of the [start, end) pairs of `covered` (flattened). */
+function isCovered(covered: readonly number[], start: number): boolean {
+  for (let k = 0; k < covered.length; k += 2) if (start >= covered[k] && start < covered[k + 1]) return true;
+  return false;
+}
+
 // "www." in any case, from the pass that finds every detector's literals.
 const WWW = registerKeywords(['www.']);
+
+/** A URL from `start` whose tail begins at `from`, unless it starts inside one already found. */
+function pushUrl(t: string, start: number, from: number, covered: number[], out: PiiHit[]): void {
+  URL_TAIL_RE.lastIndex = from;
+  if (!URL_TAIL_RE.test(t)) return;
+  const end = trimUrlEnd(t, start, URL_TAIL_RE.lastIndex);
+  if (isCovered(covered, start)) return;
+  covered.push(start, end);
+  out.push({ type: 'URL', start, end, rank: RANK_FORMAT, confidence: 'HIGH' });
+}
 
 export const scanUrls: Scanner = (input, out) => {
   const t = input.text;
   if (t.indexOf('.') === -1) return;
-  const covered: [number, number][] = [];
-  const pushUrl = (start: number, from: number): void => {
-    URL_TAIL_RE.lastIndex = from;
-    const m = URL_TAIL_RE.exec(t);
-    if (m === null) return;
-    const end = trimUrlEnd(t, start, from + m[0].length);
-    if (covered.some(([a, b]) => start >= a && start < b)) return;
-    covered.push([start, end]);
-    out.push({ type: 'URL', start, end, rank: RANK_FORMAT, confidence: 'HIGH' });
-  };
+  // [start, end) of the URLs with a scheme or www., flattened.
+  const covered: number[] = [];
   // Anchored on "://" and "www." found with indexOf; the scheme is read backwards from the anchor.
   for (let i = t.indexOf('://'); i !== -1; i = t.indexOf('://', i + 3)) {
-    SCHEME_RE.lastIndex = 0;
-    const m = SCHEME_RE.exec(t.slice(Math.max(0, i - 8), i));
-    if (m === null) continue;
-    const start = i - m[0].length;
+    const len = schemeBefore(t, i);
+    if (len === 0) continue;
+    const start = i - len;
     if (start > 0 && /[A-Za-z0-9]/.test(t[start - 1])) continue;
-    pushUrl(start, i + 3);
+    pushUrl(t, start, i + 3, covered, out);
   }
-  for (const i of input.keywordHits[WWW.ids[0]] ?? []) {
-    if (i > 0 && /[A-Za-z0-9\/.]/.test(t[i - 1])) continue;
-    if (/^[A-Za-z0-9\-]{1,63}\./.test(t.slice(i + 4, i + 70))) pushUrl(i, i + 4);
+  const www = input.keywordHits[WWW.ids[0]];
+  if (www !== undefined) {
+    for (const i of www) {
+      if (i > 0 && /[A-Za-z0-9\/.]/.test(t[i - 1])) continue;
+      if (/^[A-Za-z0-9\-]{1,63}\./.test(t.slice(i + 4, i + 70))) pushUrl(t, i, i + 4, covered, out);
+    }
   }
-  eachTld(t, (m) => {
-    const tldEnd = m.index + m[0].length;
-    let s = m.index;
-    while (s > 0 && m.index - s < 253 && isHostChar(t.charCodeAt(s - 1))) s--;
-    while (s < m.index && (t.charCodeAt(s) === 46 || t.charCodeAt(s) === 45)) s++;
-    if (s === m.index) return;
+  // Bare domains: each '.' followed by a lower-case letter that starts a known TLD.
+  for (let i = t.indexOf('.'); i !== -1; i = t.indexOf('.', i + 1)) {
+    const c = t.charCodeAt(i + 1);
+    if (c < 97 || c > 122) continue;
+    TLD_AT_RE.lastIndex = i;
+    // test, not exec: the match starts at i (sticky) and ends at lastIndex, and no array is built.
+    if (!TLD_AT_RE.test(t)) continue;
+    const tldEnd = TLD_AT_RE.lastIndex;
+    const dot = i;
+    i = tldEnd - 1;
+    let s = dot;
+    while (s > 0 && dot - s < 253 && isHostChar(t.charCodeAt(s - 1))) s--;
+    while (s < dot && (t.charCodeAt(s) === 46 || t.charCodeAt(s) === 45)) s++;
+    if (s === dot) continue;
     const before = s > 0 ? t.charCodeAt(s - 1) : 32;
-    if (before === 64 || before === 47 || before === 95) return; // e-mail host, path segment, identifier
-    if (covered.some(([a, b]) => s >= a && s < b)) return;
-    const label = t.slice(s, m.index);
-    if (!/[A-Za-z]/.test(label)) return;
+    if (before === 64 || before === 47 || before === 95) continue; // e-mail host, path segment, identifier
+    if (isCovered(covered, s)) continue;
+    if (!hasLetter(t, s, dot)) continue;
     let e = tldEnd;
     if (t[e] === '/' || t[e] === ':') {
       while (e < t.length && !/[\s<>"'`)\]}]/.test(t[e]) && e - tldEnd < 2048) e++;
       e = trimUrlEnd(t, s, e);
     }
     out.push({ type: 'URL', start: s, end: e, rank: RANK_CONTEXT + 1, confidence: 'MEDIUM' });
-  });
+  }
 };
 
 const OCTET = String.raw`(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)`;
@@ -142,14 +169,17 @@ function ipv6Valid(s: string): boolean {
   return v4 === 0 || IPV4_RE.test((IPV4_RE.lastIndex = 0, s.slice(lastColon + 1)));
 }
 
+// A first octet followed by '.'.
+const IPV4_AT = { offsets: [0], minRun: 1, maxRun: 3, accept: (s: string, runs: readonly number[], r: number) => s.charCodeAt(runs[r + 1]) === 46 };
+
+const onIpv4: MatchHandler = (m, input, out) => {
+  if (VERSION_BEFORE.test(input.text.slice(Math.max(0, m.index - 8), m.index))) return;
+  out.push({ type: 'IP_ADDRESS', start: m.index, end: m.index + m[0].length, rank: RANK_FORMAT, confidence: 'HIGH' });
+};
+
 export const scanIps: Scanner = (input, out) => {
   const t = input.text;
-  if (input.digits >= 4 && t.indexOf('.') !== -1) {
-    eachMatchAt(input, IPV4_AT_RE, { offsets: [0], minRun: 1, maxRun: 3, accept: (s, runs, r) => s.charCodeAt(runs[r + 1]) === 46 }, (m) => {
-      if (VERSION_BEFORE.test(t.slice(Math.max(0, m.index - 8), m.index))) return;
-      out.push({ type: 'IP_ADDRESS', start: m.index, end: m.index + m[0].length, rank: RANK_FORMAT, confidence: 'HIGH' });
-    });
-  }
+  if (input.digits >= 4 && t.indexOf('.') !== -1) eachMatchAt(input, IPV4_AT_RE, IPV4_AT, onIpv4, out);
   // Most texts have no candidate at all, and then the digit windows need not be built.
   if (hasIpv6Hint(t)) {
     eachMatchIn(IPV6_RE, t, input.digitWindows, 2, (m) => {

@@ -6,6 +6,7 @@
  * can skip the ones whose types are disabled and run the rest in one loop.
  */
 import type { Confidence } from '../../types.js';
+import { sortFlatSpans } from '../intervals.js';
 import { literalHits, registerLiterals, type LiteralHits } from '../literals.js';
 import type { PiiEntityType } from './entities.js';
 
@@ -37,32 +38,43 @@ export interface PiiHit {
   end: number;
   confidence: Confidence;
   rank: number;
+  /** The learned tagger's score, for its hits (reported on the finding). */
+  score?: number;
 }
 
-/** A [start, end) slice of the text that a scanner needs to look at. */
-export type Window = readonly [number, number];
-
-/** Windows plus their substrings, sliced once per scan and shared by every scanner. */
+/**
+ * Windows (the [start, end) slices of the text a scanner needs to look at) plus their substrings,
+ * sliced once per scan and shared by every scanner.
+ */
 export interface WindowSet {
-  windows: Window[];
+  /** [start, end) of each window, flattened: start0, end0, start1, end1, ... */
+  bounds: number[];
   slices: string[];
-  /** Length of the longest digit run in each window: scanners skip windows that cannot hold their number. */
-  maxRun: number[];
-  /** Digits in each window (counting only the anchor runs). */
-  digits: number[];
+  /** Digits in each window (counting only the anchor runs); undefined for keyword windows, which count none. */
+  digits: number[] | undefined;
 }
 
-function sliceAll(t: string, windows: Window[], spans: [number, number][] = []): WindowSet {
-  const maxRun = windows.map(() => 0);
-  const digits = windows.map(() => 0);
-  let w = 0;
-  for (const [a, b] of spans) {
-    while (w < windows.length && windows[w][1] < b) w++;
-    if (w === windows.length) break;
-    maxRun[w] = Math.max(maxRun[w], b - a);
-    digits[w] += b - a;
+/** `bounds` as a WindowSet; `runs` (flattened digit runs, as ScanInput.digitRuns) are counted per window. */
+function sliceAll(t: string, bounds: number[], runs?: readonly number[]): WindowSet {
+  const n = bounds.length >> 1;
+  const slices: string[] = [];
+  for (let w = 0; w < n; w++) {
+    const s = bounds[2 * w];
+    const e = bounds[2 * w + 1];
+    slices.push(s === 0 && e === t.length ? t : t.slice(s, e));
   }
-  return { windows, slices: windows.map(([s, e]) => (s === 0 && e === t.length ? t : t.slice(s, e))), maxRun, digits };
+  let digits: number[] | undefined;
+  if (runs !== undefined) {
+    digits = [];
+    for (let w = 0; w < n; w++) digits.push(0);
+    let w = 0;
+    for (let k = 0; k < runs.length; k += 2) {
+      while (w < n && bounds[2 * w + 1] < runs[k + 1]) w++;
+      if (w === n) break;
+      digits[w] += runs[k + 1] - runs[k];
+    }
+  }
+  return { bounds, slices, digits };
 }
 
 const DIGIT_RE = /\d/g;
@@ -76,6 +88,12 @@ function isDigit(c: number): boolean {
 const DIGIT_MARGIN = 24;
 const ADDRESS_BEFORE = 48;
 const ADDRESS_AFTER = 72;
+
+// Digit runs are collected here, then copied out at their exact length: growing a fresh array by
+// push would allocate it several times over.
+const runScratch: number[] = [];
+/** Scratch arrays longer than this are dropped after use rather than kept for the next text. */
+const SCRATCH_KEEP = 1 << 16;
 
 export class ScanInput {
   private lowerCache: string | undefined;
@@ -100,8 +118,7 @@ export class ScanInput {
   get digitWindows(): WindowSet {
     if (this.digitCount < 0) this.computeDigits();
     if (this.digitWindowCache === undefined) {
-      const spans = this.digitSpans;
-      this.digitWindowCache = sliceAll(this.text, windowsAround(this.text, spans, DIGIT_MARGIN, DIGIT_MARGIN), spans);
+      this.digitWindowCache = sliceAll(this.text, windowsAround(this.text, this.runs, DIGIT_MARGIN, DIGIT_MARGIN), this.runs);
     }
     return this.digitWindowCache;
   }
@@ -110,8 +127,7 @@ export class ScanInput {
   get addressWindows(): WindowSet {
     if (this.digitCount < 0) this.computeDigits();
     if (this.addressWindowCache === undefined) {
-      const spans = this.digitSpans;
-      this.addressWindowCache = sliceAll(this.text, windowsAround(this.text, spans, ADDRESS_BEFORE, ADDRESS_AFTER), spans);
+      this.addressWindowCache = sliceAll(this.text, windowsAround(this.text, this.runs, ADDRESS_BEFORE, ADDRESS_AFTER), this.runs);
     }
     return this.addressWindowCache;
   }
@@ -124,7 +140,8 @@ export class ScanInput {
 
   private computeDigits(): void {
     const t = this.text;
-    const runs: number[] = [];
+    const runs = runScratch;
+    let count = 0;
     let n = 0;
     // test() finds the next digit without allocating a match; the run is then walked by hand.
     DIGIT_RE.lastIndex = 0;
@@ -133,19 +150,14 @@ export class ScanInput {
       let end = start + 1;
       while (end < t.length && isDigit(t.charCodeAt(end))) end++;
       n += end - start;
-      runs.push(start, end);
+      runs[count++] = start;
+      runs[count++] = end;
       DIGIT_RE.lastIndex = end;
     }
     this.digitCount = n;
-    this.runs = runs;
-  }
-
-  /** The digit runs as pairs, for windowsAround. */
-  private get digitSpans(): [number, number][] {
-    const r = this.digitRuns;
-    const spans: [number, number][] = [];
-    for (let k = 0; k < r.length; k += 2) spans.push([r[k], r[k + 1]]);
-    return spans;
+    this.runs = runs.slice(0, count);
+    // A huge text must not pin its runs in the scratch array.
+    if (count > SCRATCH_KEEP) runScratch.length = 0;
   }
 
   /** Start offsets of each registered keyword, by keyword id (undefined: no occurrence). */
@@ -170,20 +182,19 @@ function isSpace(c: number): boolean {
 }
 
 /**
- * Merged windows of `before`/`after` chars around `spans`, widened to whitespace (at most 32 more
- * chars) so no token is cut: a slice then matches like the full text for patterns anchored by
- * word boundaries or negative look-arounds.
+ * Merged windows of `before`/`after` chars around `spans` (flattened [start, end) pairs, by start),
+ * widened to whitespace (at most 32 more chars) so no token is cut: a slice then matches like the
+ * full text for patterns anchored by word boundaries or negative look-arounds. Flattened as well.
  */
-export function windowsAround(t: string, spans: [number, number][], before: number, after: number): Window[] {
-  const out: [number, number][] = [];
-  for (const [a, b] of spans) {
-    let s = Math.max(0, a - before);
-    let e = Math.min(t.length, b + after);
-    for (let k = 0; k < 32 && s > 0 && !isSpace(t.charCodeAt(s - 1)); k++) s--;
-    for (let k = 0; k < 32 && e < t.length && !isSpace(t.charCodeAt(e)); k++) e++;
-    const last = out[out.length - 1];
-    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
-    else out.push([s, e]);
+export function windowsAround(t: string, spans: readonly number[], before: number, after: number): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < spans.length; k += 2) {
+    let s = Math.max(0, spans[k] - before);
+    let e = Math.min(t.length, spans[k + 1] + after);
+    for (let i = 0; i < 32 && s > 0 && !isSpace(t.charCodeAt(s - 1)); i++) s--;
+    for (let i = 0; i < 32 && e < t.length && !isSpace(t.charCodeAt(e)); i++) e++;
+    if (out.length > 0 && s <= out[out.length - 1]) out[out.length - 1] = Math.max(out[out.length - 1], e);
+    else out.push(s, e);
   }
   return out;
 }
@@ -191,15 +202,20 @@ export function windowsAround(t: string, spans: [number, number][], before: numb
 /** Windows around each occurrence of any of `keywords` in the text. */
 export function keywordWindows(input: ScanInput, keywords: Keywords, before: number, after: number): WindowSet | undefined {
   const hits = input.keywordHits;
-  let spans: [number, number][] | undefined;
+  let spans: number[] | undefined;
+  let sorted = true;
   for (let k = 0; k < keywords.ids.length; k++) {
     const starts = hits[keywords.ids[k]];
     if (starts === undefined) continue;
     const len = keywords.words[k].length;
-    for (const s of starts) (spans ??= []).push([s, s + len]);
+    spans ??= [];
+    for (const s of starts) {
+      if (spans.length > 0 && s < spans[spans.length - 2]) sorted = false;
+      spans.push(s, s + len);
+    }
   }
   if (spans === undefined) return undefined;
-  spans.sort((x, y) => x[0] - y[0]);
+  if (!sorted) sortFlatSpans(spans);
   return sliceAll(input.text, windowsAround(input.text, spans, before, after));
 }
 
@@ -217,9 +233,9 @@ export function hasKeyword(input: ScanInput, keywords: Keywords): boolean {
 export function eachMatchIn(
   re: RegExp, _text: string, set: WindowSet, minDigits: number, fn: (m: RegExpExecArray) => void, needs?: RegExp,
 ): void {
-  for (let w = 0; w < set.windows.length; w++) {
-    if (minDigits > 0 && set.digits[w] < minDigits) continue;
-    const s = set.windows[w][0];
+  for (let w = 0; w < set.slices.length; w++) {
+    if (minDigits > 0 && (set.digits === undefined || set.digits[w] < minDigits)) continue;
+    const s = set.bounds[2 * w];
     const sub = set.slices[w];
     if (needs !== undefined && !needs.test(sub)) continue;
     re.lastIndex = 0;
@@ -251,6 +267,17 @@ export interface Anchor {
 }
 
 /**
+ * What eachMatchAt calls per match. The scan's input and hit list are passed in, so a scanner's
+ * handler can be a module-level function instead of a closure allocated on every scan.
+ */
+export type MatchHandler = (m: RegExpExecArray, input: ScanInput, out: PiiHit[]) => void;
+
+// eachMatchAt's candidate starts, reused from call to call (the first `count` entries are valid).
+// While a call holds it, it is undefined, so a handler that itself called eachMatchAt would get a
+// fresh array.
+let spareCandidates: number[] | undefined = [];
+
+/**
  * Runs a sticky (`y`) regex only where it can start: `offset` chars before the start of each digit
  * run whose length is in [minRun, maxRun]. Exact for patterns whose first digit sits at a fixed
  * distance from the match start, and much cheaper than scanning windows: prose has a few dozen
@@ -258,12 +285,15 @@ export interface Anchor {
  * As in a global scan, a candidate inside the previous match is skipped. Matches are on the full
  * text, so their offsets need no rewriting.
  */
-export function eachMatchAt(input: ScanInput, re: RegExp, anchor: Anchor, fn: (m: RegExpExecArray) => void): void {
+export function eachMatchAt(input: ScanInput, re: RegExp, anchor: Anchor, fn: MatchHandler, out: PiiHit[] = []): void {
   const t = input.text;
   const runs = input.digitRuns;
   const { offsets, minRun, maxRun, lead, accept } = anchor;
   let candidates: number[] | undefined;
+  let count = 0;
   if (offsets.length > 1) {
+    candidates = spareCandidates ?? [];
+    spareCandidates = undefined;
     // Matches must come in text order, as in a global scan; candidates of neighbouring runs can
     // interleave, and are sorted then.
     let sorted = true;
@@ -274,32 +304,49 @@ export function eachMatchAt(input: ScanInput, re: RegExp, anchor: Anchor, fn: (m
         const o = offsets[k];
         const at = runs[r] - o;
         if (at < 0 || (o > 0 && lead && !lead(t.charCodeAt(at)))) continue;
-        candidates ??= [];
-        if (candidates.length > 0 && candidates[candidates.length - 1] >= at) sorted = false;
-        candidates.push(at);
+        if (count > 0 && candidates[count - 1] >= at) sorted = false;
+        candidates[count++] = at;
       }
     }
-    if (candidates === undefined) return;
-    if (!sorted) candidates.sort((a, b) => a - b);
+    if (!sorted) sortNearlySorted(candidates, count);
   }
-  const o = offsets[0];
-  const n = candidates ? candidates.length : runs.length >> 1;
-  let done = 0;
-  for (let k = 0; k < n; k++) {
-    let at: number;
-    if (candidates) at = candidates[k];
-    else {
-      const len = runs[2 * k + 1] - runs[2 * k];
-      if (len < minRun || len > maxRun || (accept && !accept(t, runs, 2 * k))) continue;
-      at = runs[2 * k] - o;
-      if (at < 0 || (o > 0 && lead && !lead(t.charCodeAt(at)))) continue;
+  try {
+    const o = offsets[0];
+    const n = candidates ? count : runs.length >> 1;
+    let done = 0;
+    for (let k = 0; k < n; k++) {
+      let at: number;
+      if (candidates) at = candidates[k];
+      else {
+        const len = runs[2 * k + 1] - runs[2 * k];
+        if (len < minRun || len > maxRun || (accept && !accept(t, runs, 2 * k))) continue;
+        at = runs[2 * k] - o;
+        if (at < 0 || (o > 0 && lead && !lead(t.charCodeAt(at)))) continue;
+      }
+      if (at < done) continue;
+      re.lastIndex = at;
+      const m = re.exec(t);
+      if (m === null) continue;
+      done = m.index + Math.max(1, m[0].length);
+      fn(m, input, out);
     }
-    if (at < done) continue;
-    re.lastIndex = at;
-    const m = re.exec(t);
-    if (m === null) continue;
-    done = m.index + Math.max(1, m[0].length);
-    fn(m);
+  } finally {
+    // Kept for the next call, unless a huge text grew it (it must not pin that memory).
+    if (candidates) spareCandidates = candidates.length > SCRATCH_KEEP ? [] : candidates;
+  }
+}
+
+/**
+ * Insertion sort of eachMatchAt's first `n` candidates. They are out of order only where the
+ * candidates of neighbouring digit runs interleave, a few places at most, so this is linear and,
+ * unlike Array.prototype.sort, allocates nothing.
+ */
+function sortNearlySorted(a: number[], n: number): void {
+  for (let i = 1; i < n; i++) {
+    const x = a[i];
+    let j = i - 1;
+    for (; j >= 0 && a[j] > x; j--) a[j + 1] = a[j];
+    a[j + 1] = x;
   }
 }
 
