@@ -15,6 +15,15 @@ test('prefix and suffix hashes are the lower-case hashes of the first and last t
     assert.equal(t.suf2At(k), hashString(w.slice(-2)), w);
     assert.equal(t.suf3[k], hashString(w.slice(-3)), w);
   }
+  // Carried through the character loop, so every way a word's characters reach it counts: case
+  // changes, digits, non-ASCII letters, a word at the very end.
+  const more = 'McDonald iPhone ПРИВЕТ мир abc123def ABCD abcd abcde Ab9 x2y2z2 ÉCOLE Übermensch QUARTERLY endword';
+  t.tokenize(more);
+  for (let k = 0; k < t.count; k++) {
+    const w = more.slice(t.start[k], t.end[k]);
+    assert.equal(t.pre3[k], hashString(w.slice(0, 3)), w);
+    assert.equal(t.suf3[k], hashString(w.slice(-3)), w);
+  }
 });
 
 test('the obfuscation flag is set in the same pass: leet, $|! between letters, spaced letters, unusual characters', () => {
