@@ -86,6 +86,26 @@ export function scoreFeatures(weights: Int16Array, mask: number, features: Int32
   out[4] = s4;
 }
 
+/**
+ * scoreFeatures for a token after an O tag, where only O, B-NAME and B-ADDRESS are allowed (an I-
+ * tag must continue its own entity): the two I- scores are neither chosen nor rivals, so they are
+ * not summed (most scored tokens follow an O). They are written as 0, never read.
+ */
+function scoreOpening(weights: Int16Array, mask: number, features: Int32Array, out: Float64Array): void {
+  let s0 = 0, s1 = 0, s3 = 0;
+  for (let k = 0; k < features.length; k++) {
+    const base = bucketOf(features[k], mask) * NUM_LABELS;
+    s0 += weights[base];
+    s1 += weights[base + 1];
+    s3 += weights[base + 3];
+  }
+  out[0] = s0;
+  out[1] = s1;
+  out[2] = 0;
+  out[3] = s3;
+  out[4] = 0;
+}
+
 /** Greedy decoding; writes labels and each chosen label's margin over the best allowed rival. */
 export function decode(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale'>, t: Tokens, labels: Int32Array, margins: Float64Array | null): void {
   const mask = (1 << p.bits) - 1;
@@ -101,7 +121,8 @@ export function decode(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale'>, t: T
     }
     staticFeatures(t, i, feats);
     dynamicFeatures(t, i, prev, prev2, feats, STATIC_FEATURES);
-    scoreFeatures(p.weights, mask, feats, scores);
+    if (prev === 0) scoreOpening(p.weights, mask, feats, scores);
+    else scoreFeatures(p.weights, mask, feats, scores);
     const ctx = t.flags[i] & 512 ? prev | NEWLINE_BIT : prev;
     const label = bestAllowed(scores, ctx);
     labels[i] = label;
