@@ -48,6 +48,11 @@ export class DisjointIntervals {
   }
 }
 
+/** Ascending numbers, for sortInPlace and insertionSort (a module-level comparator, not a closure per call). */
+export function byNumber(a: number, b: number): number {
+  return a - b;
+}
+
 /** Stable sorts up to this length run as insertion sort (see sortInPlace). */
 const INSERTION_MAX = 32;
 
@@ -59,7 +64,16 @@ const INSERTION_MAX = 32;
  */
 export function sortInPlace<T>(a: T[], cmp: (x: T, y: T) => number): T[] {
   if (a.length > INSERTION_MAX) return a.sort(cmp);
-  for (let i = 1; i < a.length; i++) {
+  insertionSort(a, a.length, cmp);
+  return a;
+}
+
+/**
+ * Stable insertion sort of the first `n` elements of `a`, allocating nothing. Quadratic in how far
+ * elements are out of place: for short arrays, or long ones known to be nearly sorted.
+ */
+export function insertionSort<T>(a: T[], n: number, cmp: (x: T, y: T) => number): void {
+  for (let i = 1; i < n; i++) {
     const x = a[i];
     let j = i - 1;
     while (j >= 0 && cmp(a[j], x) > 0) {
@@ -68,7 +82,6 @@ export function sortInPlace<T>(a: T[], cmp: (x: T, y: T) => number): T[] {
     }
     a[j + 1] = x;
   }
-  return a;
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import type { Detector, Finding } from '../types.js';
 import { literalHits, registerLiterals } from './literals.js';
-import { DisjointIntervals, sortInPlace } from './intervals.js';
+import { byNumber, DisjointIntervals, sortInPlace } from './intervals.js';
 
 export const SECRETS_DETECTOR = 'secrets';
 
@@ -116,10 +116,6 @@ const GATE_RULES = [...gateRules].map(([id, rules]) => ({ id, rules }));
 
 function byStart(a: Finding, b: Finding): number {
   return (a.start ?? 0) - (b.start ?? 0);
-}
-
-function byNumber(a: number, b: number): number {
-  return a - b;
 }
 
 // Per scan (scans do not nest), cleared at the start of each: which rules' gates occur, and where

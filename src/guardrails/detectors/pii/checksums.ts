@@ -3,12 +3,17 @@
  * number from any 16-digit order id, so every validator here is exact, not heuristic.
  */
 
-/** Digits of `s` as numbers, skipping separators. */
-export function digitsOf(s: string): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < s.length; i++) {
+/**
+ * Digits of `s` as numbers, skipping separators. With `into` (patterns with a fixed number of
+ * digits), its first into.length digits are written there, so a checksum needs no new array.
+ */
+export function digitsOf(s: string, into?: number[]): number[] {
+  const out = into ?? [];
+  const max = into ? into.length : s.length;
+  let k = 0;
+  for (let i = 0; i < s.length && k < max; i++) {
     const c = s.charCodeAt(i) - 48;
-    if (c >= 0 && c <= 9) out.push(c);
+    if (c >= 0 && c <= 9) out[k++] = c;
   }
   return out;
 }

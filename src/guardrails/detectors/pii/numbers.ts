@@ -12,18 +12,7 @@ import {
 
 // Each scanner's anchor and match handler are module constants: a scan allocates neither.
 
-/**
- * The digits of `s` into `into`, for patterns with a fixed number of digits (into.length): the
- * checksum then needs no new array per match, as digitsOf would allocate.
- */
-function fixedDigits(s: string, into: number[]): number[] {
-  let k = 0;
-  for (let i = 0; i < s.length && k < into.length; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (c >= 0 && c <= 9) into[k++] = c;
-  }
-  return into;
-}
+// Buffers for digitsOf on patterns with exactly nine or ten digits.
 const nineDigits = [0, 0, 0, 0, 0, 0, 0, 0, 0];
 const tenDigits = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
@@ -100,7 +89,7 @@ const SIN_CTX = /\bsin\b|social insurance|assurance sociale|\bnas\b|insurance nu
 const SIN_AT = { offsets: [0], minRun: 3, maxRun: 9, accept: groupedRun(3, '- ', 9) };
 
 const onSin: MatchHandler = (m, input, out) => {
-  const d = fixedDigits(m[0], nineDigits); // SIN_RE: exactly nine digits
+  const d = digitsOf(m[0], nineDigits); // SIN_RE: exactly nine digits
   if (d[0] === 0 || d[0] === 8 || !luhnValid(d)) return;
   const end = m.index + m[0].length;
   if (!near(input, m.index, end, SIN_CTX, 48)) return;
@@ -117,7 +106,7 @@ const NHS_CTX = /\bnhs\b|health service|nhs no|chi number|patient number|health 
 const NHS_AT = { offsets: [0], minRun: 3, maxRun: 10, accept: groupedRun(3, '- ', 10) };
 
 const onNhs: MatchHandler = (m, input, out) => {
-  if (!nhsValid(fixedDigits(m[0], tenDigits))) return; // NHS_RE: exactly ten digits
+  if (!nhsValid(digitsOf(m[0], tenDigits))) return; // NHS_RE: exactly ten digits
   const end = m.index + m[0].length;
   // 3-3-4 is also the US phone layout; the check digit alone passes one number in eleven.
   if (!near(input, m.index, end, NHS_CTX, 48)) return;
@@ -150,7 +139,7 @@ const ROUTING_CTX = /routing|\baba\b|\brtn\b|transit number|bank code|\bach\b/;
 const ROUTING_AT = { offsets: [0], minRun: 9, maxRun: 9 };
 
 const onRouting: MatchHandler = (m, input, out) => {
-  if (!abaValid(fixedDigits(m[0], nineDigits))) return; // NINE_RE: exactly nine digits
+  if (!abaValid(digitsOf(m[0], nineDigits))) return; // NINE_RE: exactly nine digits
   const end = m.index + m[0].length;
   if (!near(input, m.index, end, ROUTING_CTX, 48)) return;
   out.push({ type: 'US_BANK_ROUTING_NUMBER', start: m.index, end, rank: RANK_CHECKSUM, confidence: 'HIGH' });

@@ -6,7 +6,7 @@
  * can skip the ones whose types are disabled and run the rest in one loop.
  */
 import type { Confidence } from '../../types.js';
-import { sortFlatSpans } from '../intervals.js';
+import { byNumber, insertionSort, sortFlatSpans } from '../intervals.js';
 import { literalHits, registerLiterals, type LiteralHits } from '../literals.js';
 import type { PiiEntityType } from './entities.js';
 
@@ -308,7 +308,9 @@ export function eachMatchAt(input: ScanInput, re: RegExp, anchor: Anchor, fn: Ma
         candidates[count++] = at;
       }
     }
-    if (!sorted) sortNearlySorted(candidates, count);
+    // Out of order only where the candidates of neighbouring digit runs interleave, each by less
+    // than the largest offset: insertion sort is linear here and allocates nothing.
+    if (!sorted) insertionSort(candidates, count, byNumber);
   }
   try {
     const o = offsets[0];
@@ -333,20 +335,6 @@ export function eachMatchAt(input: ScanInput, re: RegExp, anchor: Anchor, fn: Ma
   } finally {
     // Kept for the next call, unless a huge text grew it (it must not pin that memory).
     if (candidates) spareCandidates = candidates.length > SCRATCH_KEEP ? [] : candidates;
-  }
-}
-
-/**
- * Insertion sort of eachMatchAt's first `n` candidates. They are out of order only where the
- * candidates of neighbouring digit runs interleave, a few places at most, so this is linear and,
- * unlike Array.prototype.sort, allocates nothing.
- */
-function sortNearlySorted(a: number[], n: number): void {
-  for (let i = 1; i < n; i++) {
-    const x = a[i];
-    let j = i - 1;
-    for (; j >= 0 && a[j] > x; j--) a[j + 1] = a[j];
-    a[j + 1] = x;
   }
 }
 
