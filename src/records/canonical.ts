@@ -7,7 +7,7 @@
  * and strings as JSON.stringify writes them. The same value always gives the same bytes, so a hash over it can be
  * recomputed by any verifier (ours or a third party's) from the stored text alone.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export function canonicalJson(value: unknown): string {
   if (value === null) return 'null';
@@ -49,7 +49,8 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  // One-shot: no Hash object (each is a native object behind a weak handle the young-generation GC must visit).
+  return hash('sha256', text, 'hex');
 }
 
 /** The chain starts from this "previous hash" (64 zeros, as a hex SHA-256 would be). */

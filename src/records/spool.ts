@@ -14,7 +14,7 @@
  */
 import { closeSync, fdatasync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, write } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { sha256Hex as sha } from './canonical.js';
 
 export interface SpoolEntryLine {
   seq: number;
@@ -47,7 +47,6 @@ type Done = (err?: Error) => void;
 
 const SEG = /^spool-(\d{8})\.log$/;
 const segName = (n: number) => `spool-${String(n).padStart(8, '0')}.log`;
-const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Segment numbers of the regular files in dir (anything else, e.g. a device node, is not a segment). */
 function segments(dir: string): number[] {

@@ -7,9 +7,8 @@
  * The hot loop checks the chain prefix of the body as a string (no JSON parse) and hashes the stored text, which
  * keeps verification well above 100,000 events/s.
  */
-import { createHash } from 'node:crypto';
 import type { RecordsStore } from '../store/records-types.js';
-import { GENESIS_HASH } from './canonical.js';
+import { GENESIS_HASH, sha256Hex } from './canonical.js';
 import { chainPrefix } from './audit.js';
 import type { DigestBody } from './digest.js';
 import type { TrustedKeys } from './signing.js';
@@ -157,7 +156,7 @@ export async function verifyAudit(
           report({ kind: 'deleted', instanceId, seq: prevSeq + 1, message: `${instanceId}: ${range(prevSeq + 1, seq - 1)} deleted` });
           prevHash = prevHashOf(body);
         }
-        const computed = createHash('sha256').update(body).digest('hex');
+        const computed = sha256Hex(body);
         if (computed !== hash) {
           report({ kind: 'edited', instanceId, seq, message: `${instanceId}: event ${seq} was edited (its body no longer matches its hash)` });
         } else if (afterSwap !== undefined) {
