@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { readLabelled, type LabelledRow } from '../../src/guardrails/eval/dataset.js';
 import { BENIGN_TASKS } from './benign-tasks.js';
+import { benignCode } from './benign-code.js';
 import { attackTemplates, taskTemplates } from './templates.js';
 import type { ClassifierRecipe } from './classifiers.js';
 
@@ -20,6 +21,8 @@ export interface DatasetRecipe extends ClassifierRecipe {
   extraNegatives?: { file: string; sources: string[] };
   /** Adds the hand-written ordinary task requests (benign-tasks.ts) as negatives, source `extra:tasks`. */
   benignTasks?: boolean;
+  /** Adds generated program text (benign-code.ts) as negatives, source `extra:code`. */
+  benignCode?: boolean;
   /**
    * Adds the phrase-list rows of templates.ts: generic attacks as positives (`extra:attack-templates`)
    * and ordinary requests as negatives (`extra:task-templates`).
@@ -58,6 +61,8 @@ const PA_PRIOR: Record<string, number> = {
   special_mode: 3, extract_prompt: 3, new_task: 3, delimiter: 2, stop_then_say: 3, stay_in_role: 2,
   odd_token_window: 4, odd_token_run: 1, harmful_request: 0, harmful_writing: 1, task_switch: 2, persona: 1.5, output_only: 1, despite_told: 2,
   unknown_burst: 0, gibberish_window: 0, suffix_gibberish: 0,
+  // Program text reads as symbol soup to the suffix cues; keywords and line structure say it is code.
+  code_words: -1, code_syntax: -1,
 };
 const PA_PRIOR_LAMBDA = 10;
 
@@ -85,6 +90,7 @@ export const RECIPES: DatasetRecipe[] = [
     seed: SEED,
     cues: { set: 'prompt-attack', lambdaFactor: PA_PRIOR_LAMBDA, prior: PA_PRIOR },
     benignTasks: true,
+    benignCode: true,
     templates: true,
     // Tweets, as published in the toxicity set; the prompt-attack set's own tweets are that source.
     vocabulary: { minTexts: 2, corpusFile: 'toxicity.jsonl', group: 'davidson/neither' },
@@ -103,6 +109,7 @@ export const RECIPES: DatasetRecipe[] = [
     // Davidson is one source: leave-one-source-out only holds out each added benign source.
     groupOf: extraGroup,
     extraNegatives: { file: 'prompt-attack.jsonl', sources: ['deepset-prompt-injections/train', 'xstest', 'presidio-synth'] },
+    benignCode: true,
     folds: 5,
     seed: SEED,
   },
@@ -133,6 +140,12 @@ export function recipeRows(evalDir: string, recipe: DatasetRecipe): LabelledRow[
   if (recipe.benignTasks) {
     BENIGN_TASKS.forEach((text, i) => {
       if (!seen.has(text)) rows.push({ id: `task-${i}`, text, label: false, source: `${EXTRA}tasks` });
+      seen.add(text);
+    });
+  }
+  if (recipe.benignCode) {
+    benignCode().forEach((text, i) => {
+      if (!seen.has(text)) rows.push({ id: `code-${i}`, text, label: false, source: `${EXTRA}code` });
       seen.add(text);
     });
   }

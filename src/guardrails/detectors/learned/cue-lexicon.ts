@@ -92,6 +92,7 @@ export const W2 = {
   DESPITE: 1 << 7, // "despite / regardless of" what you were told
   TOLD: 1 << 8,
   PRETEND: 1 << 9, // "pretend / imagine / stell dir vor" before "you are"
+  CODE: 1 << 10, // function, def, struct, println: program text, whose symbol runs are not an adversarial suffix
 } as const;
 
 const LISTS2: Array<[number, string]> = [
@@ -109,6 +110,11 @@ const LISTS2: Array<[number, string]> = [
   [W2.DESPITE, 'despite regardless notwithstanding irrespective trotz ungeachtet unabhängig'],
   [W2.TOLD, 'told said instructed programmed taught instructions rules guidelines gesagt befohlen programmiert anweisungen regeln'],
   [W2.PRETEND, 'pretend imagine suppose assume roleplay stell stelle vorstellen vor tu tun imaginez imagina'],
+  // Keywords, types and tools of common programming languages and shells that ordinary prose does
+  // not use ("print", "let", "true", "none", "override" are left out: they are English or an attack's
+  // words, as in "none of your responses may refuse"; "self" is English too, but a text needs four
+  // such words to count fully).
+  [W2.CODE, 'function const var def elif lambda import return struct fn impl pub mut func println printf sprintf console async await typeof instanceof interface enum namespace null nil undefined nullptr kwargs args argv malloc sizeof ifdef ifndef endif typedef void bool boolean int uint usize int32 int64 uint8 uint32 float64 str vec unwrap cout endl std stdio iostream echo fi esac sudo npm npx pip docker kubectl chmod mkdir grep stderr stdout stdin foreach readonly extends implements throws self raise isinstance init len dict kwargs'],
 ];
 
 /** FNV-1a over lower-cased char codes; the same function runs over the text's words in cues.ts. */

@@ -160,3 +160,23 @@ test('a harmful-intent scan serves prompt attack only when it used the same word
   cueFeatures(`${prose} one`, 'harmful-intent');
   assert.equal(gibberish(`${prose} one`, none), 0.25);
 });
+
+test('code cues: keywords and line structure mark program text, and the suffix cues fade in it', () => {
+  const pa = 'prompt-attack';
+  const go = 'func load(id string) (*User, error) {\n\tu, err := store.Get(id)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\treturn u, nil\n}';
+  assert.equal(cue(go, pa, 'code_words'), 1);
+  // Three lines end in '{' or '}' with a line after them; the last '}' ends the text.
+  assert.equal(cue(go, pa, 'code_syntax'), 0.75);
+  assert.ok(cue('{"user": {"id": 42, "tags": ["a", "b"]}}', pa, 'code_syntax') > 0);
+  // Prose whose lines end in ':' or ')' is not code; nor is one keyword in a sentence.
+  for (const t of ['Follow these rules (all of them):\nbe brief.\nThanks (really)', 'Please return the book by Friday.']) {
+    assert.equal(cue(t, pa, 'code_syntax'), 0, t);
+    assert.ok(cue(t, pa, 'code_words') <= 0.25, t);
+  }
+  // A dense symbol mix scores as a suffix in prose and not inside code.
+  const soup = 'x.y((a, b) => c[d]!.e?.f(g, {h: i}))';
+  const asSuffix = `Write a story about the sea ${soup} ${soup}`;
+  const asCode = `const run = async () => {\n  return ${soup};\n};\nfunction next() {\n  return ${soup};\n}`;
+  assert.ok(cue(asSuffix, pa, 'odd_token_window') > 0.3);
+  assert.equal(cue(asCode, pa, 'odd_token_window'), 0);
+});

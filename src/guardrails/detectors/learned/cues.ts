@@ -10,7 +10,7 @@
  * normalised form) in a row.
  */
 import { CUE_WORDS, W, W2 } from './cue-lexicon.js';
-import { sharedTokens, type Tokens } from './tokens.js';
+import { hashString, sharedTokens, type Tokens } from './tokens.js';
 import type { WordTable } from './vocabulary.js';
 
 export type CueSet = 'prompt-attack' | 'harmful-intent';
@@ -21,6 +21,7 @@ export const CUE_NAMES: Record<CueSet, readonly string[]> = {
     'special_mode', 'extract_prompt', 'new_task', 'delimiter', 'stop_then_say', 'stay_in_role', 'framing', 'ethics_talk',
     'symbol_ratio', 'odd_token_ratio', 'class_transitions', 'odd_token_run', 'odd_token_window', 'harmful_request',
     'harmful_writing', 'task_switch', 'persona', 'output_only', 'despite_told', 'unknown_burst', 'gibberish_window', 'suffix_gibberish',
+    'code_words', 'code_syntax',
   ],
   'harmful-intent': [
     'harm_words', 'harm_request', 'tech_context', 'figurative_context', 'safe_object', 'violent_person',
@@ -80,6 +81,7 @@ function scan(text: string, t: Tokens, st: Stats, vocab: WordTable | null): void
   last.fill(-1000);
   symbolSeen.fill(0);
   gateCount = 0;
+  codeWords = codeSyntax = 0;
   hits.fill(0);
   groupPos = groupAdjPos = rightsPos = -1000;
   last2.fill(-1000);
@@ -146,6 +148,14 @@ function scan(text: string, t: Tokens, st: Stats, vocab: WordTable | null): void
       chunkSymbols++;
       const c = text.charCodeAt(t.start[k]);
       if (c < 128) {
+        const lineEnd = k + 1 < t.count && (t.flags[k + 1] & 512) !== 0;
+        if (lineEnd && (IS_LINE_END[c] === 1 || (IS_OPEN_END[c] === 1 && indented(text, t.start[k + 1])))) codeSyntax++;
+        else if (c === 58 && k > 0 && t.end[k - 1] === t.start[k] && IS_QUOTE[text.charCodeAt(t.start[k - 1])] === 1) codeSyntax++;
+        else if ((c === 47 || c === 35) && (t.flags[k] & 512) !== 0 && k + 1 < t.count && t.end[k] === t.start[k + 1]) {
+          // A line that opens a comment (`//`, `/*`) or a preprocessor directive (`#include`).
+          const next = text.charCodeAt(t.start[k + 1]);
+          if (c === 47 ? next === 47 || next === 42 : PREPROCESSOR.has(t.lower[k + 1])) codeSyntax++;
+        }
         symbolSeen[c] = 1;
         if (IS_GATE[c] === 1) {
           if (gateCount < gateAt.length) gateAt[gateCount] = t.start[k];
@@ -158,6 +168,33 @@ function scan(text: string, t: Tokens, st: Stats, vocab: WordTable | null): void
   }
   if (st.tokens < ODD_WINDOW) st.headSuffix = suffixSum;
   st.tailSuffix = suffixSum;
+}
+
+/**
+ * Program text: code keywords (W2.CODE) and code syntax, i.e. a line that ends in `;`, `{` or `}`
+ * with another line after it, or in `,`, `(` or `[` with an indented line after it, a line that
+ * opens a comment (`//`, `/*`) or a preprocessor directive (`#include`), and a key of a JSON
+ * object or Python dict (`"name":`, `'name':`). Code is as dense in mixed
+ * letter-and-symbol chunks as an adversarial suffix, but a suffix has neither keywords nor line
+ * structure. (Prose lines end in `:`, `,`, `)` and even `):` too, so those do not count.)
+ */
+let codeWords = 0;
+/** odd_token_run, odd_token_window, unknown_burst, gibberish_window, suffix_gibberish. */
+const SUFFIX_CUES = [18, 19, 26, 27, 28];
+let codeSyntax = 0;
+const PREPROCESSOR = new Set(['include', 'define', 'undef', 'pragma', 'ifdef', 'ifndef', 'endif', 'elif'].map(hashString));
+const IS_LINE_END = new Uint8Array(128);
+for (const ch of ';{}') IS_LINE_END[ch.charCodeAt(0)] = 1;
+/** `,`, `(` and `[` end a code line when the next line is indented (a continued call or literal). */
+const IS_OPEN_END = new Uint8Array(128);
+for (const ch of ',([') IS_OPEN_END[ch.charCodeAt(0)] = 1;
+const IS_QUOTE = new Uint8Array(65536);
+IS_QUOTE[34] = IS_QUOTE[39] = 1;
+
+/** The line that holds `at` starts with a space or a tab. */
+function indented(text: string, at: number): boolean {
+  const c = text.charCodeAt(at - 1);
+  return c === 32 || c === 9;
 }
 
 /** The word touches a '@' or '#' on its left. */
@@ -176,6 +213,7 @@ function endWord(h: number, pos: number): void {
   const bits = CUE_WORDS.get(h);
   const bits2 = CUE_WORDS.bank2;
   if (pos < 3) startBits |= bits;
+  if ((bits2 & W2.CODE) !== 0) codeWords++;
   if (bits2 !== 0) groupCue(bits2, pos);
   if ((bits | bits2) !== 0) secondBank(bits, bits2, pos);
   if (bits === 0) return;
@@ -350,6 +388,13 @@ export function cueFeatures(text: string, set: CueSet, vocab: WordTable | null =
   pa[26] = clamp01((st.maxUnknownWindow - ODD_WINDOW * unknownRate - 1) / 3);
   pa[27] = clamp01((st.maxGibberishWindow - 3) / 4);
   pa[28] = clamp01((st.tailSuffix - st.headSuffix - 2) / 4);
+  pa[29] = clamp01(codeWords / 4);
+  pa[30] = clamp01(codeSyntax / 4);
+  // In program text, symbol runs and unknown identifiers are the language, not a suffix: the
+  // suffix cues fade out as the text looks more like code (a linear model cannot learn this
+  // interaction from the two code features alone).
+  const prose = 1 - clamp01((codeWords + codeSyntax) / 4);
+  for (const k of SUFFIX_CUES) pa[k] *= prose;
   const hi = slot.out['harmful-intent'];
   hi.fill(0);
   for (let k = 0; k < 8; k++) hi[k] = hits[16 + k] / (k === 0 || k === 2 || k === 3 ? 3 : 1);

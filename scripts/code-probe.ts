@@ -1,0 +1,72 @@
+/**
+ * Builds a probe of real program text no model was trained on, to measure how often the
+ * classifiers flag code: up to 80 chunks (60-500 characters, cut at line ends) per kind from
+ * Python's standard library, the project's npm dependencies (.js, .d.ts, .json), C headers and
+ * shell/Perl scripts found on this machine. Every row is benign (label 0), so `rampart eval`
+ * reports the false-positive rate; `--predictions` gives each row's decision.
+ *   npm run build && node dist/scripts/code-probe.js > /tmp/code.jsonl
+ *   node dist/src/cli/rampart.js eval --detector prompt-attack --dataset /tmp/code.jsonl
+ * Seeded and sorted, so the same machine gives the same rows.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRng, shuffle } from './train/rng.js';
+
+const KINDS: Record<string, { roots: string[]; match: RegExp }> = {
+  py: { roots: ['/usr/lib/python3.11', '/usr/lib/python3'], match: /\.py$/ },
+  js: { roots: ['node_modules'], match: /\.js$/ },
+  dts: { roots: ['node_modules'], match: /\.d\.ts$/ },
+  json: { roots: ['node_modules'], match: /\.json$/ },
+  c: { roots: ['/usr/include'], match: /\.h$/ },
+  sh: { roots: ['/usr/share/doc', '/usr/share/perl', '/usr/bin'], match: /(\.sh|\.pm|-config)$/ },
+};
+const PER_KIND = 80;
+
+function walk(dir: string, match: RegExp, out: string[], depth = 0): void {
+  if (depth > 12 || out.length > 20_000) return;
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    let st;
+    try {
+      st = statSync(path);
+    } catch {
+      continue;
+    }
+    if (st.isDirectory()) walk(path, match, out, depth + 1);
+    else if (match.test(name) && st.size > 800 && st.size < 2_000_000) out.push(path);
+  }
+}
+
+const rng = createRng(7);
+for (const [kind, { roots, match }] of Object.entries(KINDS)) {
+  const files: string[] = [];
+  for (const r of roots) walk(r, match, files);
+  shuffle(files, rng);
+  let n = 0;
+  for (const file of files) {
+    if (n >= PER_KIND) break;
+    let lines: string[];
+    try {
+      lines = readFileSync(file, 'utf8').split('\n');
+    } catch {
+      continue;
+    }
+    if (lines.length < 10) continue;
+    let i = Math.floor(rng() * (lines.length - 10));
+    const target = [120, 250, 500][Math.floor(rng() * 3)];
+    let chunk = '';
+    while (i < lines.length && chunk.length < target) chunk += `${lines[i++]}\n`;
+    chunk = chunk.trim();
+    // Binaries (some `*-config` files are) are not program text.
+    if (chunk.length < 60 || (chunk.match(/[A-Za-z]/g)?.length ?? 0) < 20 || /[\u0000\ufffd]/.test(chunk)) continue;
+    process.stdout.write(`${JSON.stringify({ id: `${kind}-${n}`, text: chunk, label: 0, source: `code/${kind}` })}\n`);
+    n++;
+  }
+  process.stderr.write(`${kind}: ${n} chunks from ${files.length} files\n`);
+}
