@@ -2,9 +2,11 @@
  * Builds a probe of real program text no model was trained on, to measure how often the
  * classifiers flag code: up to 80 chunks (60-500 characters, cut at line ends) per kind from
  * Python's standard library, the project's npm dependencies (.js, .d.ts, .json), C headers and
- * shell/Perl scripts found on this machine. Every row is benign (label 0), so `rampart eval`
- * reports the false-positive rate; `--predictions` gives each row's decision.
- *   npm run build && node dist/scripts/code-probe.js > /tmp/code.jsonl
+ * shell/Perl scripts found on this machine. With `--docs`, paragraphs (150-1,500 characters) of
+ * documentation instead: npm packages' READMEs, their licence files, and READMEs and text files
+ * under /usr/share/doc. Every row is benign (label 0), so `rampart eval` reports the
+ * false-positive rate; `--predictions` gives each row's decision.
+ *   npm run build && node dist/scripts/code-probe.js [--docs] > /tmp/code.jsonl
  *   node dist/src/cli/rampart.js eval --detector prompt-attack --dataset /tmp/code.jsonl
  * Seeded and sorted, so the same machine gives the same rows.
  */
@@ -20,7 +22,13 @@ const KINDS: Record<string, { roots: string[]; match: RegExp }> = {
   c: { roots: ['/usr/include'], match: /\.h$/ },
   sh: { roots: ['/usr/share/doc', '/usr/share/perl', '/usr/bin'], match: /(\.sh|\.pm|-config)$/ },
 };
-const PER_KIND = 80;
+const DOC_KINDS: Record<string, { roots: string[]; match: RegExp }> = {
+  readme: { roots: ['node_modules'], match: /^README\.md$/i },
+  licence: { roots: ['node_modules', '/usr/share/common-licenses'], match: /^(LICEN[CS]E(\.md|\.txt)?|[A-Z][\w.-]*-\d[\w.]*)$/ },
+  doc: { roots: ['/usr/share/doc'], match: /^README|\.txt$/ },
+};
+const docs = process.argv.includes('--docs');
+const PER_KIND = docs ? 60 : 80;
 
 function walk(dir: string, match: RegExp, out: string[], depth = 0): void {
   if (depth > 12 || out.length > 20_000) return;
@@ -43,8 +51,15 @@ function walk(dir: string, match: RegExp, out: string[], depth = 0): void {
   }
 }
 
+/** A paragraph of mostly letters from the file, or null. */
+function paragraph(lines: string[]): string | null {
+  const paras = lines.join('\n').split(/\n\s*\n/).map((p) => p.trim())
+    .filter((p) => p.length > 150 && p.length < 1500 && (p.match(/[A-Za-z ]/g)?.length ?? 0) > 0.6 * p.length);
+  return paras.length === 0 ? null : paras[Math.floor(rng() * paras.length)];
+}
+
 const rng = createRng(7);
-for (const [kind, { roots, match }] of Object.entries(KINDS)) {
+for (const [kind, { roots, match }] of Object.entries(docs ? DOC_KINDS : KINDS)) {
   const files: string[] = [];
   for (const r of roots) walk(r, match, files);
   shuffle(files, rng);
@@ -55,6 +70,13 @@ for (const [kind, { roots, match }] of Object.entries(KINDS)) {
     try {
       lines = readFileSync(file, 'utf8').split('\n');
     } catch {
+      continue;
+    }
+    if (docs) {
+      const p = paragraph(lines);
+      if (p === null) continue;
+      process.stdout.write(`${JSON.stringify({ id: `${kind}-${n}`, text: p, label: 0, source: `docs/${kind}` })}\n`);
+      n++;
       continue;
     }
     if (lines.length < 10) continue;
