@@ -150,7 +150,7 @@ function scan(text: string, t: Tokens, st: Stats, vocab: WordTable | null): void
       if (c < 128) {
         const lineEnd = k + 1 < t.count && (t.flags[k + 1] & 512) !== 0;
         if (lineEnd && (IS_LINE_END[c] === 1 || (IS_OPEN_END[c] === 1 && indented(text, t.start[k + 1])))) codeSyntax++;
-        else if (c === 58 && k > 0 && t.end[k - 1] === t.start[k] && IS_QUOTE[text.charCodeAt(t.start[k - 1])] === 1) codeSyntax++;
+        else if (c === 58 && k > 0 && t.end[k - 1] === t.start[k] && isQuote(text.charCodeAt(t.start[k - 1]))) codeSyntax++;
         else if ((c === 47 || c === 35) && (t.flags[k] & 512) !== 0 && k + 1 < t.count && t.end[k] === t.start[k + 1]) {
           // A line that opens a comment (`//`, `/*`) or a preprocessor directive (`#include`).
           const next = text.charCodeAt(t.start[k + 1]);
@@ -188,8 +188,7 @@ for (const ch of ';{}') IS_LINE_END[ch.charCodeAt(0)] = 1;
 /** `,`, `(` and `[` end a code line when the next line is indented (a continued call or literal). */
 const IS_OPEN_END = new Uint8Array(128);
 for (const ch of ',([') IS_OPEN_END[ch.charCodeAt(0)] = 1;
-const IS_QUOTE = new Uint8Array(65536);
-IS_QUOTE[34] = IS_QUOTE[39] = 1;
+const isQuote = (c: number): boolean => c === 34 || c === 39;
 
 /** The line that holds `at` starts with a space or a tab. */
 function indented(text: string, at: number): boolean {
