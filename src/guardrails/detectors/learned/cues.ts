@@ -176,12 +176,13 @@ function scan(text: string, t: Tokens, st: Stats, vocab: WordTable | null): void
  * opens a comment (`//`, `/*`) or a preprocessor directive (`#include`), and a key of a JSON
  * object or Python dict (`"name":`, `'name':`). Code is as dense in mixed
  * letter-and-symbol chunks as an adversarial suffix, but a suffix has neither keywords nor line
- * structure. (Prose lines end in `:`, `,`, `)` and even `):` too, so those do not count.)
+ * structure. (Lines ending in `:`, `)` or `):`, or in `,` before an unindented line, do not
+ * count: prose and jailbreak templates end lines that way too.)
  */
 let codeWords = 0;
-/** odd_token_run, odd_token_window, unknown_burst, gibberish_window, suffix_gibberish. */
-const SUFFIX_CUES = [18, 19, 26, 27, 28];
 let codeSyntax = 0;
+/** odd_token_run, odd_token_window, unknown_burst, gibberish_window, suffix_gibberish: they fade in code. */
+const SUFFIX_CUES = [18, 19, 26, 27, 28];
 const PREPROCESSOR = new Set(['include', 'define', 'undef', 'pragma', 'ifdef', 'ifndef', 'endif', 'elif'].map(hashString));
 const IS_LINE_END = new Uint8Array(128);
 for (const ch of ';{}') IS_LINE_END[ch.charCodeAt(0)] = 1;
