@@ -4,7 +4,8 @@
  * persona switch, a prompt-extraction request, a weapon plus a "how to"), so a model that has
  * seen one source's wording still recognises another's. English and German (the deepset rows
  * are partly German), with a few French and Spanish override verbs. The weights on the
- * resulting features are learned, not set here.
+ * resulting features are learned, not set here. The override, extraction and persona classes
+ * also carry the same words in Spanish, French, Italian, Portuguese and Dutch.
  */
 
 // Class bits; a word may carry several.
@@ -44,13 +45,13 @@ export const W = {
 } as const;
 
 const LISTS: Array<[number, string]> = [
-  [W.OVR, 'ignore ignoring ignored disregard disregarding forget forgetting override overwrite bypass skip overlook neglect abandon discard dismiss drop erase ignoriere ignorieren ignorierst vergiss vergessen vergesse vergisst oubliez oublie ignorez ignora olvida olvide'],
-  [W.OBJ, 'everything anything all alle alles toutes tout todo todas what was instructions instruction rules guidelines prompt prompts context information informationen anweisungen anweisung regeln vorgaben above before davor vorher'],
-  [W.PRIOR, 'previous prior above earlier preceding former initial original old existing given vorherigen vorherige vorherigem vorher bisherigen bisherige obigen obige früheren alten ursprünglichen précédentes anteriores'],
-  [W.INSTR, 'instructions instruction rules guidelines directions directives prompts prompt context constraints restrictions guidance orders commands programming training policies filters tasks task information informationen anweisungen anweisung instruktionen regeln befehle vorgaben aufgaben aufgabe ausführungen richtlinien consignes'],
-  [W.YOU, 'you du sie ihr vous tu'],
-  [W.ARE, 'are re bist seid sind êtes es be become'],
-  [W.NOW, 'now jetzt nun ab henceforth maintenant'],
+  [W.OVR, 'ignore ignoring ignored disregard disregarding forget forgetting override overwrite bypass skip overlook neglect abandon discard dismiss drop erase ignoriere ignorieren ignorierst vergiss vergessen vergesse vergisst oubliez oublie ignorez ignora olvida olvide ignorer oublier ignorar omite omitir ignorare dimentica dimenticare tralascia esqueça esqueca esquecer desconsidere desconsidera negeer negeren vergeet'],
+  [W.OBJ, 'everything anything all alle alles toutes tout todo todas what was instructions instruction rules guidelines prompt prompts context information informationen anweisungen anweisung regeln vorgaben above before davor vorher instrucciones reglas istruzioni regole tutte tutto instruções instrucoes regras tudo instructies regels consignes règles'],
+  [W.PRIOR, 'previous prior above earlier preceding former initial original old existing given vorherigen vorherige vorherigem vorher bisherigen bisherige obigen obige früheren alten ursprünglichen précédentes anteriores précédent précédente précédents antérieures previas previos precedenti previe prévias previas vorige eerdere voorgaande'],
+  [W.INSTR, 'instructions instruction rules guidelines directions directives prompts prompt context constraints restrictions guidance orders commands programming training policies filters tasks task information informationen anweisungen anweisung instruktionen regeln befehle vorgaben aufgaben aufgabe ausführungen richtlinien consignes instrucciones indicaciones reglas istruzioni regole instruções instrucoes regras instructies regels règles'],
+  [W.YOU, 'you du sie ihr vous tu usted tú voi você voce jij'],
+  [W.ARE, 'are re bist seid sind êtes es be become eres sei és bent sois'],
+  [W.NOW, 'now jetzt nun ab henceforth maintenant ahora adesso agora'],
   [W.ACT, 'act acting pretend pretending roleplay role-play simulate simulating imagine emulate impersonate behave play playing fungieren agieren spiele spiel tu'],
   [W.AS, 'as like als wie'],
   [W.JB, 'dan jailbreak jailbroken jailbreaking unfiltered uncensored unrestricted unethical amoral immoral unbound limitless unlimited devmode antigpt betterdan aim stan dude mongo evil evilbot chaos anarchy'],
@@ -58,9 +59,9 @@ const LISTS: Array<[number, string]> = [
   [W.RESTR, 'restrictions restriction limits limitations limitation rules filters filter censorship guidelines boundaries ethics morals policies constraints einschränkungen regeln grenzen zensur'],
   [W.MODEPRE, 'developer dev god sudo debug admin administrator maintenance unrestricted jailbreak dan root'],
   [W.MODE, 'mode modus'],
-  [W.EXTRACT, 'repeat print reveal show output display tell leak write spell dump list share disclose recite return gib zeige zeig nenne wiederhole verrate schreibe ausgeben'],
+  [W.EXTRACT, 'repeat print reveal show output display tell leak write spell dump list share disclose recite return gib zeige zeig nenne wiederhole verrate schreibe ausgeben révèle révéler affiche montre répète revela muestra repite imprime rivela mostra ripeti stampa revele mostre repita toon herhaal onthul'],
   // Not "instructions": "list the instructions for the shelf" is ordinary; "your system prompt" is not.
-  [W.TARGET, 'system prompt prompts initial secret secrets password passwords hidden confidential passwort geheim geheimnis preprompt pre-prompt systemprompt'],
+  [W.TARGET, 'system prompt prompts initial secret secrets password passwords hidden confidential passwort geheim geheimnis preprompt pre-prompt systemprompt système sistema secreto contraseña contrasena segreto segredo senha systeem geheim wachtwoord'],
   [W.NEW, 'new neue neuen neues additional weitere further next different nouvelle nueva'],
   [W.TASK, 'task tasks instruction instructions aufgabe aufgaben anweisung anweisungen role rules tâche tarea'],
   [W.STOP, 'stop stopp halt achtung attention end ende enough genug'],
