@@ -80,6 +80,8 @@ export interface Plan {
   onError: (d: DetectorId) => 'block' | 'allow';
   budgetMs: number;
   reversible: boolean;
+  /** PROMPT_ATTACK skips texts the caller marks trusted (EvaluateOptions.trusted) unless 'all'. */
+  promptAttackScope: 'user' | 'all';
 }
 
 export interface CompiledGuardrail {
@@ -210,6 +212,7 @@ export function buildPlan(def: GuardrailDefinition, kit: DetectorKit): Plan {
     onError,
     budgetMs: r.detectorBudgetMs,
     reversible: r.anonymization?.reversible ?? false,
+    promptAttackScope: r.promptAttack?.scope ?? 'user',
   };
 }
 

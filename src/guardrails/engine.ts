@@ -25,6 +25,12 @@ export interface EvaluateOptions {
   /** Reversible anonymisation: placeholders are numbered and recorded here. */
   vault?: Vault;
   /**
+   * Per input text, true for what the developer or the model wrote (system prompts, earlier
+   * assistant turns): PROMPT_ATTACK does not score those unless the guardrail's
+   * rampart.promptAttack.scope is 'all'. Every other check still reads them.
+   */
+  trusted?: readonly boolean[];
+  /**
    * all (default): every check. window: a piece of a stream, so whole-answer checks (JSON schema)
    * are skipped. whole: only the whole-answer checks, on a finished stream block.
    */
@@ -141,8 +147,10 @@ export function evaluatePlan(plan: Plan, texts: readonly string[], source: TextS
     for (const c of content) {
       if (scores.has(c.classifier.name)) continue;
       let best = 0;
+      // The prompt-attack classifier serves PROMPT_ATTACK alone (compile.ts), so its texts can be narrowed.
+      const skip = c.type === 'PROMPT_ATTACK' && plan.promptAttackScope === 'user' ? opts.trusted : undefined;
       const ok = guarded('content', () => {
-        for (const t of texts) if (t) best = Math.max(best, c.classifier.score(t));
+        for (let j = 0; j < texts.length; j++) if (texts[j] && skip?.[j] !== true) best = Math.max(best, c.classifier.score(texts[j]));
         return true;
       });
       // A failed classifier has no score; onError already decided whether that blocks.

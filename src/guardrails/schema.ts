@@ -126,6 +126,12 @@ export const RampartExtensionsSchema = z
       .strict()
       .optional(),
     anonymization: z.object({ reversible: z.boolean().default(false) }).strict().optional(),
+    /**
+     * Which input texts PROMPT_ATTACK scores. user (default): the user's messages and tool results,
+     * not the developer's system prompt or the model's earlier turns, as Bedrock evaluates prompt
+     * attacks on user input only (a system prompt reads like one). all: every text.
+     */
+    promptAttack: z.object({ scope: z.enum(['user', 'all']).default('user') }).strict().optional(),
     streaming: z
       .object({
         mode: z.enum(['sync', 'async']).default('sync'),

@@ -72,14 +72,22 @@ export function createGuardStages(opts: GuardStagesOptions): { guardInput: Guard
       const st = await stateOf(ctx);
       if (st.guardrails.length === 0) return;
       const slots: Slot[] = [];
+      // The developer's system prompt and the model's earlier turns, which PROMPT_ATTACK skips
+      // (rampart.promptAttack.scope); a tool result is outside data, where indirect injection lives.
+      const trusted: boolean[] = [];
       if (ctx.chat) {
         const chat = ctx.chat;
-        chat.system.forEach((_, i) => slots.push({ get: () => chat.system[i], set: (v) => (chat.system[i] = v) }));
+        chat.system.forEach((_, i) => {
+          slots.push({ get: () => chat.system[i], set: (v) => (chat.system[i] = v) });
+          trusted.push(true);
+        });
         for (const m of chat.messages) {
           for (const p of m.content) {
             // Tool-call arguments are the model's own earlier output (JSON); they are not rewritten.
             if (p.type === 'text') slots.push({ get: () => p.text, set: (v) => (p.text = v) });
             else if (p.type === 'tool_result') slots.push({ get: () => p.content, set: (v) => (p.content = v) });
+            else continue;
+            trusted.push(m.role === 'assistant' && p.type === 'text');
           }
         }
       } else if (ctx.embed) {
@@ -91,7 +99,7 @@ export function createGuardStages(opts: GuardStagesOptions): { guardInput: Guard
         const ev = g.evaluate(
           slots.map((s) => s.get()),
           'INPUT',
-          { vault: st.vault },
+          { vault: st.vault, trusted },
         );
         ctx.guardrails.push(outcomeOf(g, ev, 'INPUT'));
         if (ev.action === 'NONE') continue;
