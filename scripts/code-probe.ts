@@ -10,7 +10,7 @@
  *   node dist/src/cli/rampart.js eval --detector prompt-attack --dataset /tmp/code.jsonl
  * Seeded and sorted, so the same machine gives the same rows.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRng, shuffle } from './train/rng.js';
 
@@ -42,10 +42,12 @@ function walk(dir: string, match: RegExp, out: string[], depth = 0): void {
     const path = join(dir, name);
     let st;
     try {
-      st = statSync(path);
+      // Symbolic links are skipped: /usr/bin/X11 points at /usr/bin itself.
+      st = lstatSync(path);
     } catch {
       continue;
     }
+    if (st.isSymbolicLink()) continue;
     if (st.isDirectory()) walk(path, match, out, depth + 1);
     else if (match.test(name) && st.size > 800 && st.size < 2_000_000) out.push(path);
   }

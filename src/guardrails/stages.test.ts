@@ -93,6 +93,11 @@ test('PROMPT_ATTACK scores user messages and tool results, not the system prompt
   assert.equal(await blocked(user, chat(attack)), true);
   assert.equal(await blocked(all, inSystem), true);
   assert.equal(await blocked(all, inAnswer), true);
+  // Bedrock guardContent: text the client asked to have assessed, wherever it stands.
+  assert.equal(await blocked(user, { ...inSystem, guardedSystem: [0] }), true);
+  const guardedAnswer = structuredClone(inAnswer);
+  (guardedAnswer.messages[1].content[0] as { guard?: true }).guard = true;
+  assert.equal(await blocked(user, guardedAnswer), true);
 });
 
 test('guardInput rewrites system and message texts for ANONYMIZE, and logs no matched values', async () => {

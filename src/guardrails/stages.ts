@@ -73,13 +73,14 @@ export function createGuardStages(opts: GuardStagesOptions): { guardInput: Guard
       if (st.guardrails.length === 0) return;
       const slots: Slot[] = [];
       // The developer's system prompt and the model's earlier turns, which PROMPT_ATTACK skips
-      // (rampart.promptAttack.scope); a tool result is outside data, where indirect injection lives.
+      // (rampart.promptAttack.scope); a tool result is outside data, where indirect injection lives,
+      // and a Bedrock guardContent block is text the client asked to have assessed.
       const trusted: boolean[] = [];
       if (ctx.chat) {
         const chat = ctx.chat;
         chat.system.forEach((_, i) => {
           slots.push({ get: () => chat.system[i], set: (v) => (chat.system[i] = v) });
-          trusted.push(true);
+          trusted.push(!chat.guardedSystem?.includes(i));
         });
         for (const m of chat.messages) {
           for (const p of m.content) {
@@ -87,7 +88,7 @@ export function createGuardStages(opts: GuardStagesOptions): { guardInput: Guard
             if (p.type === 'text') slots.push({ get: () => p.text, set: (v) => (p.text = v) });
             else if (p.type === 'tool_result') slots.push({ get: () => p.content, set: (v) => (p.content = v) });
             else continue;
-            trusted.push(m.role === 'assistant' && p.type === 'text');
+            trusted.push(m.role === 'assistant' && p.type === 'text' && p.guard !== true);
           }
         }
       } else if (ctx.embed) {

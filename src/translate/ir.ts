@@ -10,7 +10,8 @@ export type JsonObject = { [key: string]: JsonValue };
 
 export type Role = 'user' | 'assistant' | 'tool';
 
-export interface TextPart { type: 'text'; text: string }
+/** `guard`: a Bedrock guardContent block, which the client asks the guardrail to assess as user input. */
+export interface TextPart { type: 'text'; text: string; guard?: true }
 /** Inline image, base64 data (URLs are refused: fetching them would be an egress the operator did not configure). */
 export interface ImagePart { type: 'image'; mediaType: string; data: string }
 /** A tool call made by the assistant; `arguments` is JSON text exactly as the model produced it. */
@@ -34,6 +35,8 @@ export interface ChatRequest {
   model: string;
   /** System prompts in order (OpenAI system/developer messages, Anthropic `system`, Bedrock `system`). */
   system: string[];
+  /** Indices of `system` entries that were Bedrock guardContent blocks (assessed as user input). */
+  guardedSystem?: number[];
   messages: Message[];
   maxTokens?: number;
   temperature?: number;

@@ -50,7 +50,7 @@ const LISTS: Array<[number, string]> = [
   [W.PRIOR, 'previous prior above earlier preceding former initial original old existing given vorherigen vorherige vorherigem vorher bisherigen bisherige obigen obige früheren alten ursprünglichen précédentes anteriores précédent précédente précédents antérieures previas previos precedenti previe prévias previas vorige eerdere voorgaande'],
   [W.INSTR, 'instructions instruction rules guidelines directions directives prompts prompt context constraints restrictions guidance orders commands programming training policies filters tasks task information informationen anweisungen anweisung instruktionen regeln befehle vorgaben aufgaben aufgabe ausführungen richtlinien consignes instrucciones indicaciones reglas istruzioni regole instruções instrucoes regras instructies regels règles'],
   [W.YOU, 'you du sie ihr vous tu usted tú voi você voce jij'],
-  [W.ARE, 'are re bist seid sind êtes es be become eres sei és bent sois'],
+  [W.ARE, 'are re bist seid sind êtes es be become eres sei és sois'],
   [W.NOW, 'now jetzt nun ab henceforth maintenant ahora adesso agora'],
   [W.ACT, 'act acting pretend pretending roleplay role-play simulate simulating imagine emulate impersonate behave play playing fungieren agieren spiele spiel tu'],
   [W.AS, 'as like als wie'],
@@ -111,11 +111,11 @@ const LISTS2: Array<[number, string]> = [
   [W2.DESPITE, 'despite regardless notwithstanding irrespective trotz ungeachtet unabhängig'],
   [W2.TOLD, 'told said instructed programmed taught instructions rules guidelines gesagt befohlen programmiert anweisungen regeln'],
   [W2.PRETEND, 'pretend imagine suppose assume roleplay stell stelle vorstellen vor tu tun imaginez imagina'],
-  // Keywords, types and tools of common programming languages and shells that ordinary prose does
-  // not use ("print", "let", "true", "none", "override" are left out: they are English or an attack's
-  // words, as in "none of your responses may refuse"; "self" is English too, but a text needs four
-  // such words to count fully).
-  [W2.CODE, 'function const var def elif lambda import return struct fn impl pub mut func println printf sprintf console async await typeof instanceof interface enum namespace null nil undefined nullptr kwargs args argv malloc sizeof ifdef ifndef endif typedef void bool boolean int uint usize int32 int64 uint8 uint32 float64 str vec unwrap cout endl std stdio iostream echo fi esac sudo npm npx pip docker kubectl chmod mkdir grep stderr stdout stdin foreach readonly extends implements throws self raise isinstance init len dict kwargs'],
+  // Keywords, types and tools of common programming languages and shells. Some are English too
+  // ("function", "return", "import", "self", "null"), so cues.ts counts each code word once per
+  // text and lets keywords alone fade the suffix cues at most halfway; the commonest English ones
+  // ("print", "let", "true", "none", "extends", "throws", "echo", and "fi" from "sci-fi") are left out.
+  [W2.CODE, 'function const var def elif lambda import return struct fn impl pub mut func println printf sprintf console async await typeof instanceof interface enum namespace null nil undefined nullptr kwargs args argv malloc sizeof ifdef ifndef endif typedef void bool boolean int uint usize int32 int64 uint8 uint32 float64 str vec unwrap cout endl std stdio iostream esac sudo npm npx pip docker kubectl chmod mkdir grep stderr stdout stdin foreach readonly implements self raise isinstance init len dict'],
 ];
 
 /** FNV-1a over lower-cased char codes; the same function runs over the text's words in cues.ts. */

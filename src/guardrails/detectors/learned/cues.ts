@@ -181,6 +181,14 @@ function scan(text: string, t: Tokens, st: Stats, vocab: WordTable | null): void
  */
 let codeWords = 0;
 let codeSyntax = 0;
+/** The distinct code words seen in this text (a repeated keyword counts once). */
+const codeSeen = new Int32Array(4);
+
+function countCodeWord(h: number): void {
+  for (let i = 0; i < codeWords && i < codeSeen.length; i++) if (codeSeen[i] === h) return;
+  if (codeWords < codeSeen.length) codeSeen[codeWords] = h;
+  codeWords++;
+}
 /** odd_token_run, odd_token_window, unknown_burst, gibberish_window, suffix_gibberish: they fade in code. */
 const SUFFIX_CUES = [18, 19, 26, 27, 28];
 const PREPROCESSOR = new Set(['include', 'define', 'undef', 'pragma', 'ifdef', 'ifndef', 'endif', 'elif'].map(hashString));
@@ -213,7 +221,7 @@ function endWord(h: number, pos: number): void {
   const bits = CUE_WORDS.get(h);
   const bits2 = CUE_WORDS.bank2;
   if (pos < 3) startBits |= bits;
-  if ((bits2 & W2.CODE) !== 0) codeWords++;
+  if ((bits2 & W2.CODE) !== 0) countCodeWord(h);
   if (bits2 !== 0) groupCue(bits2, pos);
   if ((bits | bits2) !== 0) secondBank(bits, bits2, pos);
   if (bits === 0) return;
@@ -393,7 +401,9 @@ export function cueFeatures(text: string, set: CueSet, vocab: WordTable | null =
   // In program text, symbol runs and unknown identifiers are the language, not a suffix: the
   // suffix cues fade out as the text looks more like code (a linear model cannot learn this
   // interaction from the two code features alone).
-  const prose = 1 - clamp01((codeWords + codeSyntax) / 4);
+  // Keywords alone fade the suffix cues at most halfway: a suffix padded with "const sudo" keeps
+  // half of them; full fading takes line structure as well.
+  const prose = 1 - clamp01((Math.min(codeWords, 2 + 2 * codeSyntax) + codeSyntax) / 4);
   for (const k of SUFFIX_CUES) pa[k] *= prose;
   const hi = slot.out['harmful-intent'];
   hi.fill(0);

@@ -45,6 +45,11 @@ describe('bedrock decodeChat', () => {
       { modelFromPath: 'haiku', stream: true },
     );
     assert.deepEqual(req.system, ['sys', 'guarded sys']);
+    // Which system prompts the client asked the guardrail to assess.
+    assert.deepEqual(req.guardedSystem, [1]);
+    const turn = decodeBedrockChat({ messages: [{ role: 'assistant', content: [{ text: 'a' }, { guardContent: { text: { text: 'b' } } }] }] }, M);
+    assert.deepEqual(turn.messages[0].content, [{ type: 'text', text: 'a' }, { type: 'text', text: 'b', guard: true }]);
+    assert.equal(decodeBedrockChat(user({ text: 'a' }), M).guardedSystem, undefined);
     assert.deepEqual(req.messages, [
       { role: 'user', content: [{ type: 'image', mediaType: 'image/png', data: 'iVBORw0KGgo=' }, { type: 'text', text: 'what is it?' }] },
     ]);

@@ -35,12 +35,14 @@ export function decodeBedrockChat(body: unknown, opts: { modelFromPath?: string;
   if (model.length === 0) invalidValue('modelId', 'must not be empty.');
   const b = obj(body, 'body');
 
+  const system = decodeSystem(b.system);
   const req: ChatRequest = {
     model,
-    system: decodeSystem(b.system),
+    system: system.system,
     messages: decodeMessages(b.messages),
     stream: opts.stream ?? false,
   };
+  if (system.guarded.length > 0) req.guardedSystem = system.guarded;
   if (!isAbsent(b.inferenceConfig)) {
     const ic = obj(b.inferenceConfig, 'inferenceConfig');
     req.maxTokens = optNum(ic.maxTokens, 'inferenceConfig.maxTokens', { integer: true, min: 1 });
@@ -73,18 +75,22 @@ function unionMember(v: Obj, path: string): string {
   return set[0]!;
 }
 
-function decodeSystem(v: unknown): string[] {
-  if (isAbsent(v)) return [];
+/** The system prompts, and which of them were guardContent blocks. */
+function decodeSystem(v: unknown): { system: string[]; guarded: number[] } {
   const out: string[] = [];
+  const guarded: number[] = [];
+  if (isAbsent(v)) return { system: out, guarded };
   arr(v, 'system').forEach((item, i) => {
     const path = at('system', i);
     const block = obj(item, path);
     const member = unionMember(block, path);
     if (member === 'text') out.push(str(block.text, at(path, 'text')));
-    else if (member === 'guardContent') out.push(guardText(block.guardContent, at(path, 'guardContent')));
-    else if (member !== 'cachePoint') invalidValue(at(path, member), 'this system block type is not supported.');
+    else if (member === 'guardContent') {
+      guarded.push(out.length);
+      out.push(guardText(block.guardContent, at(path, 'guardContent')));
+    } else if (member !== 'cachePoint') invalidValue(at(path, member), 'this system block type is not supported.');
   });
-  return out;
+  return { system: out, guarded };
 }
 
 function guardText(v: unknown, path: string): string {
@@ -130,7 +136,7 @@ function decodeBlock(v: unknown, path: string, role: 'user' | 'assistant'): Part
     case 'text':
       return { type: 'text', text: str(b.text, mpath) };
     case 'guardContent':
-      return { type: 'text', text: guardText(b.guardContent, mpath) };
+      return { type: 'text', text: guardText(b.guardContent, mpath), guard: true };
     case 'image': {
       onlyIn('user');
       return decodeImage(b.image, mpath);
