@@ -53,3 +53,20 @@ test('tagger handles long input without error', () => {
   assert.ok(spans.length > 0);
   assert.ok(spans.every((s) => s.end <= text.length));
 });
+
+test('a name the tagger ends early takes the capitalised words right after it, and nothing past punctuation', () => {
+  const tag = loadPiiTagger();
+  const nameOf = (text: string, first: string): string | undefined => {
+    const at = text.indexOf(first);
+    const s = tag(text).find((x) => x.type === 'NAME' && x.start <= at && at < x.end);
+    return s && text.slice(s.start, s.end);
+  };
+  assert.equal(nameOf('Jane Doe called yesterday.', 'Jane'), 'Jane Doe');
+  assert.equal(nameOf('I met Hannah McConnan at the station.', 'Hannah'), 'Hannah McConnan');
+  assert.equal(nameOf('The report was written by Peter Miller and Sarah Jones.', 'Sarah'), 'Sarah Jones');
+  // Not across a comma, a line break or two spaces; not an all-capital title; not a street word.
+  assert.equal(nameOf('Send it to Jane, Doe can wait.', 'Jane'), 'Jane');
+  assert.equal(nameOf('Regards,\nJane\nDoe Ltd', 'Jane'), 'Jane');
+  assert.equal(nameOf('Jane  Doe called yesterday.', 'Jane'), 'Jane');
+  assert.equal(nameOf('Jane CEO called yesterday.', 'Jane'), 'Jane');
+});

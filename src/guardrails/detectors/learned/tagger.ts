@@ -4,7 +4,8 @@
  * `tagger` option; it finds what regular expressions cannot (names and street addresses).
  */
 import { readQuantized } from './model-file.js';
-import { annotate, canOpen, IntSet, ALL_FEATURES, bucketOf, dynamicFeatures, NUM_LABELS, STATIC_FEATURES, staticFeatures, sharedTokens, Tokens, type EnumerableGazetteers, type Gazetteers } from './tagger-features.js';
+import { lowerCode } from './tokens.js';
+import { annotate, canOpen, GAZ_STREET, IntSet, ALL_FEATURES, bucketOf, dynamicFeatures, NUM_LABELS, STATIC_FEATURES, staticFeatures, sharedTokens, Tokens, type EnumerableGazetteers, type Gazetteers } from './tagger-features.js';
 
 export const TAGGER_FORMAT = 'rampart-tagger-v1';
 
@@ -223,9 +224,43 @@ export function createTagger(p: TaggerParams): PiiTagger {
   return (text: string): TaggedSpan[] => {
     const { tokens, labels, margins } = label(text);
     const out: TaggedSpan[] = [];
-    walkSpans(tokens, labels, margins, (type, start, end, margin) => out.push({ type, start, end, score: calibrate(p.calibration[type], margin) }));
+    walkSpans(tokens, labels, margins, (type, start, end, margin) =>
+      out.push({ type, start, end: type === 'NAME' ? nameEnd(tokens, end) : end, score: calibrate(p.calibration[type], margin) }),
+    );
     return out;
   };
+}
+
+/**
+ * Where a name really ends. The tagger often stops after the first name ("Jane" of "Jane Doe",
+ * "John" of "John Smith": surnames that are also words, or unseen ones), and masking half a name
+ * leaves the other half readable. Up to two more capitalised words right after it, one space
+ * apart on the same line, join the span: not all capitals (CEO), no digits, no street word.
+ */
+export function nameEnd(t: Tokens, end: number): number {
+  let k = lastTokenEndingAt(t, end);
+  for (let added = 0; k >= 0 && k + 1 < t.count && added < 2; added++) {
+    const next = k + 1;
+    const fl = t.flags[next];
+    const first = t.text.charCodeAt(t.start[next]);
+    if ((fl & 16) === 0 || (fl & 2) !== 0 || (fl & 4) !== 0 || (fl & 512) !== 0 || (t.gaz[next] & GAZ_STREET) !== 0) break;
+    if (t.start[next] !== t.end[k] + 1 || t.text.charCodeAt(t.end[k]) !== 32 || lowerCode(first) === first) break;
+    k = next;
+  }
+  return k >= 0 ? t.end[k] : end;
+}
+
+/** The token that ends at `end` (token ends ascend), or -1. */
+function lastTokenEndingAt(t: Tokens, end: number): number {
+  let lo = 0;
+  let hi = t.count - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (t.end[mid] < end) lo = mid + 1;
+    else if (t.end[mid] > end) hi = mid - 1;
+    else return mid;
+  }
+  return -1;
 }
 
 /** Word-hash sets travel as base64 of sorted little-endian uint32s: compact and diff-stable. */
