@@ -69,4 +69,11 @@ test('a name the tagger ends early takes the capitalised words right after it, a
   assert.equal(nameOf('Regards,\nJane\nDoe Ltd', 'Jane'), 'Jane');
   assert.equal(nameOf('Jane  Doe called yesterday.', 'Jane'), 'Jane');
   assert.equal(nameOf('Jane CEO called yesterday.', 'Jane'), 'Jane');
+  // Capitals of any script; not an everyday word, another entity or the start of an e-mail address.
+  assert.equal(nameOf('I met Anna Śliwińska and Олег Ёлкин.', 'Anna'), 'Anna Śliwińska');
+  assert.equal(nameOf('Jane Doe Please call back.', 'Jane'), 'Jane Doe');
+  assert.equal(nameOf('Contact John Smith Jane.Doe@example.com today.', 'John'), 'John Smith');
+  const two = 'Jane Doe Anna Smith and Bob met.';
+  const names = tag(two).filter((x) => x.type === 'NAME').map((x) => two.slice(x.start, x.end));
+  assert.ok(names.includes('Jane Doe') && names.includes('Anna Smith'), names.join('|'));
 });

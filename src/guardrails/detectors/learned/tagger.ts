@@ -4,8 +4,7 @@
  * `tagger` option; it finds what regular expressions cannot (names and street addresses).
  */
 import { readQuantized } from './model-file.js';
-import { lowerCode } from './tokens.js';
-import { annotate, canOpen, GAZ_STREET, IntSet, ALL_FEATURES, bucketOf, dynamicFeatures, NUM_LABELS, STATIC_FEATURES, staticFeatures, sharedTokens, Tokens, type EnumerableGazetteers, type Gazetteers } from './tagger-features.js';
+import { annotate, canOpen, GAZ_LEXICON, GAZ_NAME, GAZ_STREET, GAZ_VOCAB, IntSet, ALL_FEATURES, bucketOf, dynamicFeatures, NUM_LABELS, STATIC_FEATURES, staticFeatures, sharedTokens, Tokens, type EnumerableGazetteers, type Gazetteers } from './tagger-features.js';
 
 export const TAGGER_FORMAT = 'rampart-tagger-v1';
 
@@ -225,7 +224,7 @@ export function createTagger(p: TaggerParams): PiiTagger {
     const { tokens, labels, margins } = label(text);
     const out: TaggedSpan[] = [];
     walkSpans(tokens, labels, margins, (type, start, end, margin) =>
-      out.push({ type, start, end: type === 'NAME' ? nameEnd(tokens, end) : end, score: calibrate(p.calibration[type], margin) }),
+      out.push({ type, start, end: type === 'NAME' ? nameEnd(tokens, labels, end) : end, score: calibrate(p.calibration[type], margin) }),
     );
     return out;
   };
@@ -235,19 +234,40 @@ export function createTagger(p: TaggerParams): PiiTagger {
  * Where a name really ends. The tagger often stops after the first name ("Jane" of "Jane Doe",
  * "John" of "John Smith": surnames that are also words, or unseen ones), and masking half a name
  * leaves the other half readable. Up to two more capitalised words right after it, one space
- * apart on the same line, join the span: not all capitals (CEO), no digits, no street word.
+ * apart, join the span. Not a word the tagger gave to another entity, nor one in all capitals
+ * (CEO), with digits, a street word, an everyday word no name list knows ("Please", "If"), or the
+ * start of an e-mail address or domain ("Jane.Doe@..."): the PII detector keeps only the stronger
+ * of two overlapping findings, so a name grown into an e-mail would be dropped whole.
  */
-export function nameEnd(t: Tokens, end: number): number {
+export function nameEnd(t: Tokens, labels: Int32Array, end: number): number {
   let k = lastTokenEndingAt(t, end);
   for (let added = 0; k >= 0 && k + 1 < t.count && added < 2; added++) {
     const next = k + 1;
     const fl = t.flags[next];
-    const first = t.text.charCodeAt(t.start[next]);
-    if ((fl & 16) === 0 || (fl & 2) !== 0 || (fl & 4) !== 0 || (fl & 512) !== 0 || (t.gaz[next] & GAZ_STREET) !== 0) break;
-    if (t.start[next] !== t.end[k] + 1 || t.text.charCodeAt(t.end[k]) !== 32 || lowerCode(first) === first) break;
+    const g = t.gaz[next];
+    if (labels[next] !== 0 || (fl & 16) === 0 || (fl & 2) !== 0 || (fl & 4) !== 0 || (g & GAZ_STREET) !== 0) break;
+    if ((g & GAZ_VOCAB) !== 0 && (g & (GAZ_NAME | GAZ_LEXICON)) === 0) break;
+    if (t.start[next] !== t.end[k] + 1 || t.text.charCodeAt(t.end[k]) !== 32 || !isCapital(t.text.charCodeAt(t.start[next]))) break;
+    if (startsAddress(t, next)) break;
     k = next;
   }
   return k >= 0 ? t.end[k] : end;
+}
+
+/** An upper-case letter in any script (Ł, Č, Ё as well as A-Z). */
+function isCapital(c: number): boolean {
+  if (c < 128) return c >= 65 && c <= 90;
+  const ch = String.fromCharCode(c);
+  return ch.toLowerCase() !== ch;
+}
+
+/** Word `k` is glued to what follows by '@', '_' or a '.' before another word: an e-mail or domain. */
+function startsAddress(t: Tokens, k: number): boolean {
+  const n = k + 1;
+  if (n >= t.count || t.start[n] !== t.end[k]) return false;
+  const c = t.text.charCodeAt(t.start[n]);
+  if (c === 64 || c === 95) return true;
+  return c === 46 && n + 1 < t.count && t.start[n + 1] === t.end[n];
 }
 
 /** The token that ends at `end` (token ends ascend), or -1. */
