@@ -400,9 +400,8 @@ export function cueFeatures(text: string, set: CueSet, vocab: WordTable | null =
   pa[30] = clamp01(codeSyntax / 4);
   // In program text, symbol runs and unknown identifiers are the language, not a suffix: the
   // suffix cues fade out as the text looks more like code (a linear model cannot learn this
-  // interaction from the two code features alone).
-  // Keywords alone fade the suffix cues at most halfway: a suffix padded with "const sudo" keeps
-  // half of them; full fading takes line structure as well.
+  // interaction from the two code features alone). Keywords alone fade them at most halfway (a
+  // suffix padded with "const sudo" keeps half); fading them fully takes line structure as well.
   const prose = 1 - clamp01((Math.min(codeWords, 2 + 2 * codeSyntax) + codeSyntax) / 4);
   for (const k of SUFFIX_CUES) pa[k] *= prose;
   const hi = slot.out['harmful-intent'];
