@@ -10,6 +10,7 @@ import { readLabelled, readPii } from '../src/guardrails/eval/dataset.js';
 import { trainAndWriteClassifier } from './train/write.js';
 import { recipeRows, RECIPES, withVocabulary } from './train/recipes.js';
 import { buildLexicon, buildVocabulary, trainTaggerWithReport } from './train/tagger.js';
+import { nameSentences } from './train/name-sentences.js';
 
 const require = createRequire(import.meta.url);
 
@@ -34,7 +35,8 @@ function main(): void {
     const namesFile = join(dirname(require.resolve('@cspell/dict-people-names/cspell-ext.json')), 'dict', 'people-names.txt');
     const names = readFileSync(namesFile, 'utf8');
     const lex = { vocab: buildVocabulary(vocabTexts), lexicon: buildLexicon(names) };
-    report['pii-tagger'] = trainTaggerWithReport(readPii(join(evalDir, 'pii.jsonl')), lex, outDir, log);
+    const piiRows = [...readPii(join(evalDir, 'pii.jsonl')), ...nameSentences(names)];
+    report['pii-tagger'] = trainTaggerWithReport(piiRows, lex, outDir, log);
   }
   if (!only) writeFileSync(join(outDir, 'training-report.json'), JSON.stringify(report, null, 1) + '\n');
   process.stdout.write(JSON.stringify(report, null, 1) + '\n');

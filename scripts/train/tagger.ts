@@ -120,6 +120,7 @@ export function buildVocabulary(texts: Iterable<string>, minCount = 3): number[]
 export function trainTagger(rows: readonly PiiRow[], lex: TaggerLexicons, seed: number, bits = TAGGER_BITS, epochs = TAGGER_EPOCHS): { weights: Float32Array; gazetteers: GazetteerLists } {
   const rng = createRng(seed);
   const half = rows.map(() => (rng() < 0.5 ? 0 : 1));
+  // The gazetteers hold entities seen in real rows only, not the generated ones (name-sentences.ts).
   const gazA = toSets({ ...buildGazetteers(rows.filter((_, i) => half[i] === 1)), ...lex });
   const gazB = toSets({ ...buildGazetteers(rows.filter((_, i) => half[i] === 0)), ...lex });
   const examples: Example[] = rows.map((r, i) => {
@@ -225,7 +226,8 @@ export function crossValidateTagger(rows: readonly PiiRow[], lex: TaggerLexicons
     foldModels.push(trained);
     const tagger = createRawTagger(paramsOf(trained, TAGGER_BITS));
     for (const r of rows) {
-      if (foldOf.get(r.source) !== f) continue;
+      // Generated rows are training data only: every figure is on the real rows.
+      if (foldOf.get(r.source) !== f || generated(r)) continue;
       gold.push(taggerGold(r.spans));
       predicted.push(tagger(r.text));
     }
@@ -250,7 +252,7 @@ export function crossValidateTagger(rows: readonly PiiRow[], lex: TaggerLexicons
   for (let f = 0; f < folds; f++) {
     const target = detectorSpanTarget(createPiiDetector({ tagger: taggerFromTraining(foldModels[f], calibration) }));
     for (const r of rows) {
-      if (foldOf.get(r.source) !== f) continue;
+      if (foldOf.get(r.source) !== f || generated(r)) continue;
       fullGold.push(r.spans);
       fullPredicted.push(target.run(r.text));
     }
@@ -260,10 +262,15 @@ export function crossValidateTagger(rows: readonly PiiRow[], lex: TaggerLexicons
 
 export interface TaggerReport {
   rows: number;
+  /** Generated training rows (name-sentences.ts), not scored. */
+  generatedRows: number;
   templates: number;
   /** Template-grouped 5-fold CV, NAME and ADDRESS only, README scoring. */
   cv: TaggerCv;
 }
+
+/** Rows made by a generator (source `extra:...`), not from the evaluation set. */
+const generated = (r: PiiRow): boolean => r.source.startsWith('extra:');
 
 export function trainTaggerWithReport(rows: readonly PiiRow[], lex: TaggerLexicons, outDir: string, log: (m: string) => void): TaggerReport {
   const cv = crossValidateTagger(rows, lex, 5, TAGGER_SEED, log);
@@ -277,5 +284,6 @@ export function trainTaggerWithReport(rows: readonly PiiRow[], lex: TaggerLexico
     vocab: encodeHashes(g.vocab),
     lexicon: encodeHashes(g.lexicon),
   });
-  return { rows: rows.length, templates: new Set(rows.map((r) => r.source)).size, cv };
+  const real = rows.filter((r) => !generated(r));
+  return { rows: real.length, generatedRows: rows.length - real.length, templates: new Set(real.map((r) => r.source)).size, cv };
 }
