@@ -94,6 +94,9 @@ export const W2 = {
   TOLD: 1 << 8,
   PRETEND: 1 << 9, // "pretend / imagine / stell dir vor" before "you are"
   CODE: 1 << 10, // function, def, struct, println: program text, whose symbol runs are not an adversarial suffix
+  YOUR: 1 << 11, // "your" (the assistant's own instructions, configuration)
+  CONFIG: 1 << 12, // configuration, credentials, tokens: what an extraction asks for besides the prompt
+  DIGEST: 1 << 13, // summarise, quote, translate: ways to get text out besides "reveal" and "print"
 } as const;
 
 const LISTS2: Array<[number, string]> = [
@@ -115,6 +118,11 @@ const LISTS2: Array<[number, string]> = [
   // ("function", "return", "import", "self", "null"), so cues.ts counts each code word once per
   // text and lets keywords alone fade the suffix cues at most halfway; the commonest English ones
   // ("print", "let", "true", "none", "extends", "throws", "echo", and "fi" from "sci-fi") are left out.
+  // Extraction phrased as a task on the assistant's own instructions ("summarise your hidden
+  // instructions", "translate your system message"); these count only with "your" (cues.ts).
+  [W2.YOUR, 'your yours dein deine deinen deiner ihre ihren votre vos tus tuo tua tuoi tue seu sua seus suas jouw'],
+  [W2.CONFIG, 'configuration config setup credentials credential token tokens keys settings parameters variables'],
+  [W2.DIGEST, 'summarize summarise summarizing summarising paraphrase quote echo translate copy recite spell repeat list dump zusammenfassen übersetze übersetzen wiederhole résume traduis resume traduce riassumi traduci'],
   [W2.CODE, 'function const var def elif lambda import return struct fn impl pub mut func println printf sprintf console async await typeof instanceof interface enum namespace null nil undefined nullptr kwargs args argv malloc sizeof ifdef ifndef endif typedef void bool boolean int uint usize int32 int64 uint8 uint32 float64 str vec unwrap cout endl std stdio iostream esac sudo npm npx pip docker kubectl chmod mkdir grep stderr stdout stdin foreach readonly implements self raise isinstance init len dict'],
 ];
 

@@ -272,6 +272,10 @@ function secondBank(bits: number, bits2: number, pos: number): void {
   if (bits & W.ARE && near(W.YOU, pos, 1) && (pos <= 2 || near2(W2.PRETEND, pos, 4))) hits[27] = 1;
   if (bits & W.SAY && near2(W2.ONLY, pos, 2)) hits[28] = 1;
   if (bits2 & W2.TOLD && near2(W2.DESPITE, pos, 5)) hits[29] = 1;
+  // "summarise / translate / reveal ... your (hidden) instructions / system message / credentials":
+  // the extraction cue, when the object is the assistant's own (a plain "summarise the system
+  // design" does not count).
+  if ((bits & (W.INSTR | W.TARGET) || bits2 & W2.CONFIG) && near2(W2.YOUR, pos, 2) && (near(W.EXTRACT, pos, 6) || near2(W2.DIGEST, pos, 6))) hits[8] = 1;
   for (let b = bits2; b !== 0; b &= b - 1) last2[classIndex(b & -b)] = pos;
 }
 
