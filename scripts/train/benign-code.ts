@@ -2,8 +2,8 @@
  * Program text as negatives (source `extra:code`) for the prompt-attack and toxicity models. None
  * of the development sets has code, and an adversarial suffix (GCG, random search) is a run of
  * mixed letter-and-symbol chunks, which is what code looks like to the suffix cues: before these
- * rows the prompt-attack model flagged half of the snippets of real code it was shown (Python's
- * standard library, C headers, npm packages; docs/guardrails-quality.md).
+ * rows the prompt-attack model flagged 65-99% of the chunks of real code it was shown (Python's
+ * standard library, C headers, npm packages; scripts/code-probe.ts, docs/guardrails-quality.md).
  *
  * Each row is a small program in one of sixteen languages or formats, built from templates whose
  * names and values are drawn from short word lists with a seeded generator, sometimes after a
