@@ -56,7 +56,8 @@ const LISTS: Array<[number, string]> = [
   [W.AS, 'as like als wie'],
   [W.JB, 'dan jailbreak jailbroken jailbreaking unfiltered uncensored unrestricted unethical amoral immoral unbound limitless unlimited devmode antigpt betterdan aim stan dude mongo evil evilbot chaos anarchy'],
   [W.NEG, 'no without free ohne keine kein beyond break breaking bypass remove removed lift sans sin'],
-  [W.RESTR, 'restrictions restriction limits limitations limitation rules filters filter censorship guidelines boundaries ethics morals policies constraints einschränkungen regeln grenzen zensur'],
+  // Plural only: licences grant rights "without restriction, including without limitation".
+  [W.RESTR, 'restrictions limits limitations rules filters filter censorship guidelines boundaries ethics morals policies constraints einschränkungen regeln grenzen zensur'],
   [W.MODEPRE, 'developer dev god sudo debug admin administrator maintenance unrestricted jailbreak dan root'],
   [W.MODE, 'mode modus'],
   [W.EXTRACT, 'repeat print reveal show output display tell leak write spell dump list share disclose recite return gib zeige zeig nenne wiederhole verrate schreibe ausgeben révèle révéler affiche montre répète revela muestra repite imprime rivela mostra ripeti stampa revele mostre repita toon herhaal onthul'],
