@@ -82,6 +82,7 @@ function scan(text: string, t: Tokens, st: Stats, vocab: WordTable | null): void
   symbolSeen.fill(0);
   gateCount = 0;
   codeWords = codeSyntax = 0;
+  fences = 0;
   hits.fill(0);
   groupPos = groupAdjPos = rightsPos = -1000;
   last2.fill(-1000);
@@ -151,6 +152,11 @@ function scan(text: string, t: Tokens, st: Stats, vocab: WordTable | null): void
         const lineEnd = k + 1 < t.count && (t.flags[k + 1] & 512) !== 0;
         if (lineEnd && (IS_LINE_END[c] === 1 || (IS_OPEN_END[c] === 1 && indented(text, t.start[k + 1])))) codeSyntax++;
         else if (c === 58 && k > 0 && t.end[k - 1] === t.start[k] && isQuote(text.charCodeAt(t.start[k - 1]))) codeSyntax++;
+        else if (c === 96 && (t.flags[k] & 512) !== 0 && fences < 2 && fence(text, t, k)) {
+          // A fenced block counts two points, once per text however many blocks it has.
+          fences++;
+          codeSyntax++;
+        }
         else if ((c === 47 || c === 35) && (t.flags[k] & 512) !== 0 && k + 1 < t.count && t.end[k] === t.start[k + 1]) {
           // A line that opens a comment (`//`, `/*`) or a preprocessor directive (`#include`).
           const next = text.charCodeAt(t.start[k + 1]);
@@ -173,14 +179,16 @@ function scan(text: string, t: Tokens, st: Stats, vocab: WordTable | null): void
 /**
  * Program text: code keywords (W2.CODE) and code syntax, i.e. a line that ends in `;`, `{` or `}`
  * with another line after it, or in `,`, `(` or `[` with an indented line after it, a line that
- * opens a comment (`//`, `/*`) or a preprocessor directive (`#include`), and a key of a JSON
- * object or Python dict (`"name":`, `'name':`). Code is as dense in mixed
+ * opens a comment (`//`, `/*`) or a preprocessor directive (`#include`), a Markdown code fence
+ * (a line starting with three backticks), and a key of a JSON object or Python dict (`"name":`,
+ * `'name':`). Code is as dense in mixed
  * letter-and-symbol chunks as an adversarial suffix, but a suffix has neither keywords nor line
  * structure. (Lines ending in `:`, `)` or `):`, or in `,` before an unindented line, do not
  * count: prose and jailbreak templates end lines that way too.)
  */
 let codeWords = 0;
 let codeSyntax = 0;
+let fences = 0;
 /** The distinct code words seen in this text (a repeated keyword counts once). */
 const codeSeen = new Int32Array(4);
 
@@ -198,6 +206,11 @@ for (const ch of ';{}') IS_LINE_END[ch.charCodeAt(0)] = 1;
 const IS_OPEN_END = new Uint8Array(128);
 for (const ch of ',([') IS_OPEN_END[ch.charCodeAt(0)] = 1;
 const isQuote = (c: number): boolean => c === 34 || c === 39;
+
+/** Token k starts a line with three backticks: a Markdown code fence (opening or closing). */
+function fence(text: string, t: Tokens, k: number): boolean {
+  return k + 2 < t.count && t.start[k + 1] === t.end[k] && t.start[k + 2] === t.end[k + 1] && text.charCodeAt(t.start[k + 1]) === 96 && text.charCodeAt(t.start[k + 2]) === 96;
+}
 
 /** The line that holds `at` starts with a space or a tab. */
 function indented(text: string, at: number): boolean {
