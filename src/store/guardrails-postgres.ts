@@ -3,6 +3,8 @@ import type pg from 'pg';
 import {
   checkInstant,
   checkNewGuardrail,
+  GUARDRAIL_COLS as COLS,
+  guardrailFromRow,
   versionColumn,
   versionName,
   type GuardrailRow,
@@ -14,19 +16,7 @@ type Row = Record<string, unknown>;
 const toDate = (raw: unknown) => (raw instanceof Date ? raw : new Date(raw as string));
 const isUnique = (err: unknown) => err instanceof Error && (err as Error & { code?: string }).code === '23505';
 
-const COLS = 'id, version, definition, description, created_at, updated_at';
-
-function fromRow(r: Row): GuardrailRow {
-  const out: GuardrailRow = {
-    id: r.id as string,
-    version: versionName(Number(r.version)),
-    definition: r.definition as string,
-    createdAt: toDate(r.created_at),
-    updatedAt: toDate(r.updated_at),
-  };
-  if (r.description !== null) out.description = r.description as string;
-  return out;
-}
+const fromRow = (r: Row): GuardrailRow => guardrailFromRow(r, toDate);
 
 export class PgGuardrails implements GuardrailStore {
   constructor(private readonly pool: pg.Pool) {}

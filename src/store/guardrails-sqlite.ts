@@ -4,6 +4,8 @@ import { StatementCache, mapSqliteError } from './sqlite/db.js';
 import {
   checkInstant,
   checkNewGuardrail,
+  GUARDRAIL_COLS as COLS,
+  guardrailFromRow,
   versionColumn,
   versionName,
   type GuardrailRow,
@@ -12,19 +14,7 @@ import {
 
 type Row = Record<string, unknown>;
 
-const COLS = 'id, version, definition, description, created_at, updated_at';
-
-function fromRow(r: Row): GuardrailRow {
-  const out: GuardrailRow = {
-    id: r.id as string,
-    version: versionName(r.version as number),
-    definition: r.definition as string,
-    createdAt: new Date(r.created_at as number),
-    updatedAt: new Date(r.updated_at as number),
-  };
-  if (r.description !== null) out.description = r.description as string;
-  return out;
-}
+const fromRow = (r: Row): GuardrailRow => guardrailFromRow(r, (raw) => new Date(raw as number));
 
 export class SqliteGuardrails implements GuardrailStore {
   constructor(

@@ -64,3 +64,19 @@ export function checkNewGuardrail(row: GuardrailRow): void {
 export function checkInstant(at: Date, what: string): void {
   if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new TypeError(`store: guardrail ${what} must be a valid Date`);
 }
+
+/** The guardrails table's columns, in the order both backends select them. */
+export const GUARDRAIL_COLS = 'id, version, definition, description, created_at, updated_at';
+
+/** A selected row as a GuardrailRow; `toDate` reads the backend's timestamp column. */
+export function guardrailFromRow(r: Record<string, unknown>, toDate: (raw: unknown) => Date): GuardrailRow {
+  const out: GuardrailRow = {
+    id: r.id as string,
+    version: versionName(Number(r.version)),
+    definition: r.definition as string,
+    createdAt: toDate(r.created_at),
+    updatedAt: toDate(r.updated_at),
+  };
+  if (r.description !== null) out.description = r.description as string;
+  return out;
+}
