@@ -205,8 +205,11 @@ export function annotate(t: Tokens, gaz: Gazetteers): void {
   }
 }
 
-function f(template: number, a: number, b = 0): number {
-  return mix(mix(Math.imul(template + 1, 0x9e3779b1), a), b);
+/** Each template's seed, so hashing a feature is two multiplies. */
+const SEEDS = Int32Array.from({ length: 33 }, (_, k) => Math.imul(k + 1, 0x9e3779b1));
+
+function f(template: number, a: number, b: number): number {
+  return mix(mix(SEEDS[template], a), b);
 }
 
 const BOS = 0x1234567;
@@ -239,20 +242,20 @@ export function staticFeatures(t: Tokens, i: number, out: Int32Array): void {
   for (let k = i + 1; k <= i + 4 && k < n; k++) if (t.gaz[k] & GAZ_STREET) streetAhead = k - i;
   let streetBehind = 0;
   for (let k = i - 1; k >= i - 4 && k >= 0; k--) if (t.gaz[k] & GAZ_STREET) streetBehind = i - k;
-  out[0] = f(0, 0);
-  out[1] = f(1, low[i]);
-  out[2] = f(2, wPrev);
-  out[3] = f(3, wNext);
-  out[4] = f(4, wPrev2);
-  out[5] = f(5, wNext2);
-  out[6] = f(6, shape);
+  out[0] = f(0, 0, 0);
+  out[1] = f(1, low[i], 0);
+  out[2] = f(2, wPrev, 0);
+  out[3] = f(3, wNext, 0);
+  out[4] = f(4, wPrev2, 0);
+  out[5] = f(5, wNext2, 0);
+  out[6] = f(6, shape, 0);
   out[7] = f(7, sPrev, shape);
   out[8] = f(8, shape, sNext);
-  out[9] = f(9, t.pre2At(i));
-  out[10] = f(10, t.pre3[i]);
-  out[11] = f(11, t.suf2At(i));
-  out[12] = f(12, t.suf3[i]);
-  out[13] = f(13, fl & 0x3ff);
+  out[9] = f(9, t.pre2At(i), 0);
+  out[10] = f(10, t.pre3[i], 0);
+  out[11] = f(11, t.suf2At(i), 0);
+  out[12] = f(12, t.suf3[i], 0);
+  out[13] = f(13, fl & 0x3ff, 0);
   out[14] = f(14, flPrev & 0x1f, flNext & 0x1f);
   out[15] = f(15, has(g, GAZ_NAME), fl & 3);
   out[16] = f(16, has(gPrev, GAZ_NAME) * 2 + has(gNext, GAZ_NAME), fl & 3);
@@ -273,7 +276,7 @@ export function staticFeatures(t: Tokens, i: number, out: Int32Array): void {
 
 /** Features that depend on the tags already chosen to the left (greedy decoding). */
 export function dynamicFeatures(t: Tokens, i: number, prev: number, prev2: number, out: Int32Array, offset: number): void {
-  out[offset] = f(30, prev);
+  out[offset] = f(30, prev, 0);
   out[offset + 1] = f(31, prev, prev2);
   out[offset + 2] = f(32, prev, t.shape[i]);
 }

@@ -106,14 +106,27 @@ function scoreOpening(weights: Int16Array, mask: number, features: Int32Array, o
   out[4] = 0;
 }
 
-/** Greedy decoding; writes labels and each chosen label's margin over the best allowed rival. */
-export function decode(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale'>, t: Tokens, labels: Int32Array, margins: Float64Array | null): void {
+/**
+ * Indices of the tokens decode() gave a label other than O, in order: spans are read from these
+ * alone, not from a walk over every token of the text.
+ */
+export interface Labelled {
+  at: Int32Array;
+  count: number;
+}
+
+/**
+ * Greedy decoding; writes labels and each chosen label's margin over the best allowed rival, and
+ * (when given) the indices of the labelled tokens.
+ */
+export function decode(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale'>, t: Tokens, labels: Int32Array, margins: Float64Array | null, labelled?: Labelled): void {
   const mask = (1 << p.bits) - 1;
   let prev = 0;
   let prev2 = 0;
   // Most tokens cannot open an entity: they are O without scoring, so only those are written.
   if (margins) margins.fill(0, 0, t.count);
   labels.fill(0, 0, t.count);
+  if (labelled) labelled.count = 0;
   for (let i = 0; i < t.count; i++) {
     if (prev === 0 && !canOpen(t, i)) {
       prev2 = 0;
@@ -126,6 +139,10 @@ export function decode(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale'>, t: T
     const ctx = t.flags[i] & 512 ? prev | NEWLINE_BIT : prev;
     const label = bestAllowed(scores, ctx);
     labels[i] = label;
+    if (label !== 0 && labelled) {
+      if (labelled.count === labelled.at.length) labelled.at = grown(labelled.at);
+      labelled.at[labelled.count++] = i;
+    }
     if (margins) {
       let rival = -Infinity;
       for (let l = 0; l < NUM_LABELS; l++) if (l !== label && allowed(l, ctx) && scores[l] > rival) rival = scores[l];
@@ -144,17 +161,40 @@ export interface RawSpan {
   margin: number;
 }
 
+function grown(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+type Emit = (type: TaggedSpan['type'], start: number, end: number, margin: number) => void;
+
 /**
  * Calls `emit` for each span of the BIO labels, with log(1 + mean margin) of its tokens (log1p:
  * margins are heavy-tailed, and correctness is closer to logistic in their log).
  */
-function walkSpans(t: Tokens, labels: Int32Array, margins: Float64Array | null, emit: (type: TaggedSpan['type'], start: number, end: number, margin: number) => void): void {
+function walkSpans(t: Tokens, labels: Int32Array, margins: Float64Array | null, emit: Emit): void {
+  walkLabelled(t, labels, margins, null, t.count, emit);
+}
+
+/**
+ * walkSpans over the labelled tokens only (`at`, ascending; null: every token). A token missing
+ * from the list is O, so a gap in the indices closes the open span.
+ */
+function walkLabelled(t: Tokens, labels: Int32Array, margins: Float64Array | null, at: Int32Array | null, count: number, emit: Emit): void {
   let open = 0; // 0 none, else the B- label of the open span
   let start = 0;
   let end = 0;
   let sum = 0;
   let n = 0;
-  for (let i = 0; i <= t.count; i++) {
+  let prevIndex = -2;
+  for (let k = 0; k <= count; k++) {
+    const i = k === count ? t.count : at === null ? k : at[k];
+    if (open !== 0 && i !== prevIndex + 1) {
+      emit(open === 1 ? 'NAME' : 'ADDRESS', start, end, n > 0 ? Math.log1p(Math.max(0, sum / n)) : 0);
+      open = 0;
+    }
+    prevIndex = i;
     const l = i < t.count ? labels[i] : 0;
     if (open !== 0 && (l === 0 || l === 1 || l === 3)) {
       emit(open === 1 ? 'NAME' : 'ADDRESS', start, end, n > 0 ? Math.log1p(Math.max(0, sum / n)) : 0);
@@ -184,9 +224,16 @@ export function spansOf(t: Tokens, labels: Int32Array, margins: Float64Array | n
 }
 
 /** Tokenises, annotates and decodes `text`; labels and margins are reused between calls. */
-function labeller(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale' | 'gazetteers'>): (text: string) => { tokens: Tokens; labels: Int32Array; margins: Float64Array } {
+interface Labels {
+  tokens: Tokens;
+  labels: Int32Array;
+  margins: Float64Array;
+  labelled: Labelled;
+}
+
+function labeller(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale' | 'gazetteers'>): (text: string) => Labels {
   if (p.weights.length !== (1 << p.bits) * NUM_LABELS) throw new Error('tagger weights do not match bits');
-  const state = { tokens: null as unknown as Tokens, labels: new Int32Array(256), margins: new Float64Array(256) };
+  const state: Labels = { tokens: null as unknown as Tokens, labels: new Int32Array(256), margins: new Float64Array(256), labelled: { at: new Int32Array(64), count: 0 } };
   return (text: string) => {
     // Shared with the cue features; annotate() only fills the gazetteer column they do not read.
     const tokens = sharedTokens(text);
@@ -197,8 +244,9 @@ function labeller(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale' | 'gazettee
       const size = Math.max(256, tokens.count);
       state.labels = new Int32Array(size);
       state.margins = new Float64Array(size);
+      if (state.labelled.at.length > 16384) state.labelled.at = new Int32Array(64);
     }
-    decode(p, tokens, state.labels, state.margins);
+    decode(p, tokens, state.labels, state.margins, state.labelled);
     state.tokens = tokens;
     return state;
   };
@@ -208,8 +256,10 @@ function labeller(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale' | 'gazettee
 export function createRawTagger(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale' | 'gazetteers'>): (text: string) => RawSpan[] {
   const label = labeller(p);
   return (text: string): RawSpan[] => {
-    const { tokens, labels, margins } = label(text);
-    return spansOf(tokens, labels, margins);
+    const { tokens, labels, margins, labelled } = label(text);
+    const out: RawSpan[] = [];
+    walkLabelled(tokens, labels, margins, labelled.at, labelled.count, (type, start, end, margin) => out.push({ type, start, end, margin }));
+    return out;
   };
 }
 
@@ -221,9 +271,9 @@ export function createRawTagger(p: Pick<TaggerParams, 'bits' | 'weights' | 'scal
 export function createTagger(p: TaggerParams): PiiTagger {
   const label = labeller(p);
   return (text: string): TaggedSpan[] => {
-    const { tokens, labels, margins } = label(text);
+    const { tokens, labels, margins, labelled } = label(text);
     const out: TaggedSpan[] = [];
-    walkSpans(tokens, labels, margins, (type, start, end, margin) =>
+    walkLabelled(tokens, labels, margins, labelled.at, labelled.count, (type, start, end, margin) =>
       out.push({ type, start, end: type === 'NAME' ? nameEnd(tokens, labels, end) : end, score: calibrate(p.calibration[type], margin) }),
     );
     return out;
