@@ -87,7 +87,7 @@ const SPACED_HINT_RE = /[ .\-_*][a-z][ .\-_*](?<=(?<![a-z0-9])[a-z][ .\-_*][a-z]
 const SPACED_SEP_RE = /[ .\-_*]/g;
 // The hints on ASCII text before lower-casing it (lower-casing ASCII only turns A-Z into a-z).
 // One alternation: a text has either hint iff it matches this, in one pass instead of two (~25% faster).
-const ANY_HINT_ANY_CASE = new RegExp(`${LEET_HINT_RE.source}|${SPACED_HINT_RE.source}`.replaceAll('a-z', 'A-Za-z'));
+export const ANY_HINT_ANY_CASE = new RegExp(`${LEET_HINT_RE.source}|${SPACED_HINT_RE.source}`.replaceAll('a-z', 'A-Za-z'));
 const WS_RE = /\s{2,}|[\t\n\r\f\v\u00A0\u2028\u2029]/g;
 
 export interface NormalizeOptions {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { AhoCorasick } from './aho-corasick.js';
 import { DetectorConfigError } from './config-error.js';
 import { createWordsDetector, PROFANITY_WORDS } from './words.js';
+import { sharedTokens } from './learned/tokens.js';
 
 describe('AhoCorasick', () => {
   it('finds all (overlapping) occurrences case-insensitively in one pass', () => {
@@ -49,6 +50,16 @@ describe('createWordsDetector', () => {
     // '1' read as 'l'
     const hell = createWordsDetector({ words: ['hello'] });
     assert.equal(hell.scan('he11o there', 'INPUT').length, 1);
+  });
+  it('catches the same obfuscation when a classifier has tokenised the text first', () => {
+    // The shared tokens then decide whether the normalisation pass runs (Tokens.hint).
+    for (const text of ['b4dw0rd', 'b a d w o r d', 'B-A-D-W-O-R-D', 'sh1t happens', 'what the sh!t', 'a $hit day', 'b.a.d.w.o.r.d']) {
+      sharedTokens(text);
+      assert.equal(det.scan(text, 'INPUT').length, 1, text);
+    }
+    const plain = 'Mail jane.doe@example.com about the 12 items, thanks.';
+    sharedTokens(plain);
+    assert.deepEqual(det.scan(plain, 'INPUT'), []);
   });
   it('reports a word once even if found plain and obfuscated', () => {
     assert.equal(det.scan('badword and b4dw0rd', 'INPUT').length, 1);

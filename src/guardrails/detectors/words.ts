@@ -8,7 +8,8 @@ import type { Detector, Finding, TextSource } from '../types.js';
 import { AhoCorasick } from './aho-corasick.js';
 import { LiteralCollector, registeredLiterals } from './literals.js';
 import { DetectorConfigError } from './config-error.js';
-import { normalizeDetailed } from './normalize.js';
+import { isAscii, normalizeDetailed } from './normalize.js';
+import { peekTokens } from './learned/tokens.js';
 import profanity from './profanity-en.json' with { type: 'json' };
 
 export const WORDS_DETECTOR = 'words';
@@ -95,7 +96,11 @@ export function createWordsDetector(opts: WordsOptions = {}): WordsDetector {
       const lits = new LiteralCollector(literals.words.length, literals.version);
       find(text, true, seen, out, lits);
       lits.remember(text);
-      // Obfuscated forms: only words not already found in the plain text are reported again.
+      // Obfuscated forms: only words not already found in the plain text are reported again. When
+      // a classifier has just tokenised this text, its tokens say whether normalisation can
+      // change anything (Tokens.hint), which spares the hint regex's pass over the text.
+      const tokens = peekTokens(text);
+      if (tokens !== undefined && !tokens.hint && isAscii(text)) return out;
       const norm = normalizeDetailed(text, { onlyIfDeobfuscated: true });
       if (norm.deobfuscated) {
         find(norm.text, false, seen, out);

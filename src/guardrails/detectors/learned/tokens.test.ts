@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hashString, Tokens } from './tokens.js';
+import { ANY_HINT_ANY_CASE } from '../normalize.js';
 
 test('prefix and suffix hashes are the lower-case hashes of the first and last two or three characters', () => {
   const text = 'Ignore x ÄÖÜber ab Straße h4ck 12 #';
@@ -38,4 +39,38 @@ test('the obfuscation flag is set in the same pass: leet, $|! between letters, s
   // The flag is recomputed for each text, not carried over.
   assert.ok(flag('sh!t'));
   assert.equal(flag('plain text'), false);
+});
+
+test('the obfuscation hint covers every ASCII text the normaliser would rewrite', () => {
+  // A small alphabet makes leet characters next to letters, spaced letters, e-mail-like '@'s and
+  // near misses frequent; wherever normalize.ts's hint matches, the tokens' hint must be set.
+  const alphabet = 'aZbk0137$!|@. -_*2x,9\n';
+  let seed = 11;
+  const rand = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const t = new Tokens();
+  let matched = 0;
+  let spared = 0;
+  for (let k = 0; k < 30000; k++) {
+    let s = '';
+    const len = 1 + rand(14);
+    for (let i = 0; i < len; i++) s += alphabet[rand(alphabet.length)];
+    t.tokenize(s);
+    if (ANY_HINT_ANY_CASE.test(s)) {
+      matched++;
+      assert.ok(t.hint, JSON.stringify(s));
+    } else if (!t.hint) spared++;
+  }
+  assert.ok(matched > 3000 && spared > 3000, `${matched} matched, ${spared} spared`);
+  for (const s of ['I G N O R E', 'h4ck', 'sh!t', '$hit', 'x|y', 'a@b', 'a@b.c.d@e', `x@${'y'.repeat(260)}.com`]) {
+    t.tokenize(s);
+    assert.equal(t.hint, true, s);
+  }
+  for (const s of ['Mail jane.doe@example.com today.', 'We handled 1,284 tickets in 2 hours.', 'e-mail me at a.b@c.org']) {
+    t.tokenize(s);
+    assert.equal(ANY_HINT_ANY_CASE.test(s), false, s);
+    assert.equal(t.hint, false, s);
+  }
 });

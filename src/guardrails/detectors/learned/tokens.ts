@@ -115,6 +115,16 @@ export class Tokens {
   obfuscated = false;
 
   /**
+   * Set by tokenize(): on ASCII text, true whenever normalize.ts's leet or spaced-letter hint
+   * (`ANY_HINT_ANY_CASE`) would match, and on some texts where it would not: a word mixing letters
+   * and digits, `$`, `!` or `|` touching a word, an '@' touching a word or before a letter unless
+   * an e-mail domain follows, three single letters in a row (across `.-_*`). False means the word
+   * filter's normalisation has nothing to undo, so it skips that pass (normalize.test.ts checks
+   * the superset on random texts). Meaningless on non-ASCII text.
+   */
+  hint = false;
+
+  /**
    * Word runs are tokens; every other non-space character is a token of its own.
    *
    * The per-character loop only classifies, lower-cases and hashes; the rare "leet inside a word"
@@ -140,6 +150,9 @@ export class Tokens {
     let prevWord = false;
     let leetRun = false;
     let singles = 0;
+    let hint = false;
+    let hintSymbol = false;
+    let hintSingles = 0;
     while (i < n) {
       const c = text.charCodeAt(i);
       const cc = c < 128 ? ASCII_CLASS[c] : classOf(c);
@@ -236,8 +249,28 @@ export class Tokens {
       pre3Out[k] = pre3;
       suf3Out[k] = suf3;
       flagsOut[k] = flags;
+      const touching = prevEnd === s;
+      if (!hint) {
+        // A superset of normalize.ts's leet and spaced-letter hints (see `hint`).
+        if (word) {
+          if ((digits > 0 && digits < len) || (touching && hintSymbol)) hint = true;
+          hintSingles = len === 1 && digits === 0 ? hintSingles + 1 : 0;
+          if (hintSingles >= 3) hint = true;
+          hintSymbol = false;
+        } else {
+          if (c === 36 || c === 33 || c === 124) {
+            if (touching && prevWord) hint = true;
+            hintSymbol = true;
+          } else if (c === 64 && !emailAfter(text, i)) {
+            const nx = i < n ? text.charCodeAt(i) : 0;
+            if ((touching && prevWord) || (nx < 128 && (ASCII_CLASS[nx] === C_UPPER || ASCII_CLASS[nx] === C_LOWER))) hint = true;
+            hintSymbol = false;
+          } else hintSymbol = false;
+          // Spaced letters stay a run across the separators `.-_*`.
+          if (c !== 46 && c !== 45 && c !== 95 && c !== 42) hintSingles = 0;
+        }
+      }
       if (!obfuscated) {
-        const touching = prevEnd === s;
         if (word) {
           if (leet || (leetRun && touching)) obfuscated = true;
           singles = len === 1 && digits === 0 ? singles + 1 : 0;
@@ -256,7 +289,25 @@ export class Tokens {
     this.count = count;
     this.unusual = unusual;
     this.obfuscated = obfuscated || unusual;
+    this.hint = hint;
   }
+}
+
+/**
+ * `[A-Za-z0-9@$!|]{0,254}\.[A-Za-z]` starts at `from`: what follows an '@' reads as an e-mail
+ * domain (normalize.ts's leet hint does not count that '@').
+ */
+function emailAfter(text: string, from: number): boolean {
+  const end = Math.min(text.length, from + 255);
+  for (let j = from; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 46) {
+      const d = j + 1 < text.length ? text.charCodeAt(j + 1) | 32 : 0;
+      return d >= 97 && d <= 122;
+    }
+    if (!((c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122) || c === 64 || c === 36 || c === 33 || c === 124)) return false;
+  }
+  return false;
 }
 
 /** Lower-case hash of text[j, j + 3): the classifiers' prefix and suffix of every longer word. */
@@ -323,6 +374,12 @@ const tokenCache: Array<{ text: string | null; tokens: Tokens }> = [
 let nextToken = 0;
 
 /** Tokens of `text`, shared; valid until two other texts are tokenised. Callers must not modify them. */
+/** The shared tokens of `text` if it is one of the last texts tokenised, without tokenising it. */
+export function peekTokens(text: string): Tokens | undefined {
+  for (const e of tokenCache) if (e.text === text) return e.tokens;
+  return undefined;
+}
+
 export function sharedTokens(text: string): Tokens {
   for (const e of tokenCache) if (e.text === text) return e.tokens;
   const e = tokenCache[nextToken];
