@@ -4,7 +4,8 @@
  * of bench/prompt.ts,
  * through the real engine and the trained models. Prints p50/p99 per evaluation and MB/s on one core.
  * The third line is the full guardrail without the learned parts (no content filters, no NAME/ADDRESS
- * tagger): what the engine and the deterministic detectors cost on their own.
+ * tagger): what the engine and the deterministic detectors cost on their own. The fourth is the full
+ * guardrail on the same 4 KB split into four 1 KB messages, as a chat request with history sends it.
  * Each setup is warmed up with 5,000 evaluations first, then timed.
  *   npm run build && node dist/bench/guardrail.js [iterations]
  */
@@ -44,24 +45,29 @@ const kit = createDetectorKit({ piiTagger: loadPiiTagger(), classifier: (name) =
 // Flat strings, as JSON.parse of a request body gives them: makePrompt's concatenate-and-slice
 // leaves a sliced string, whose characters every detector reads ~15% slower (measured).
 const texts = Array.from({ length: 64 }, (_, i) => JSON.parse(JSON.stringify(makePrompt(4096, i))) as string);
-const runs: [string, GuardrailDefinition, DetectorKit][] = [
-  ['full guardrail', full, kit],
-  ['rampart-default', parseGuardrailDefinition(builtinDefault()), kit],
+const single = texts.map((t) => [t]);
+// The same 4 KB as a conversation of four 1 KB messages (a chat request carries its history), each
+// message numbered: the caches compare texts by content, and unnumbered quarters would repeat.
+const quarters = texts.map((t, i) => [0, 1, 2, 3].map((q) => JSON.parse(JSON.stringify(`${i}.${q} ${t.slice(q * 1024, (q + 1) * 1024)}`.slice(0, 1024))) as string));
+const runs: [string, GuardrailDefinition, DetectorKit, string[][]][] = [
+  ['full guardrail', full, kit, single],
+  ['rampart-default', parseGuardrailDefinition(builtinDefault()), kit, single],
   // No classifiers and no tagger: the part of the full guardrail that is not learned.
-  ['full, no learned', deterministic, createDetectorKit()],
+  ['full, no learned', deterministic, createDetectorKit(), single],
+  ['full, 4 messages', full, kit, quarters],
 ];
-for (const [name, def, k] of runs) {
+for (const [name, def, k, inputs] of runs) {
   const g = compileGuardrail(def, { id: name, version: '1', kit: k });
   // Warm-up to the steady state a gateway under load runs in: over the first ~2,000 evaluations V8
   // is still optimising (and re-optimising) the detectors, on this thread and on background ones,
   // which puts 1-6 ms evaluations into the tail (measured: p99 0.37 ms after 300 warm-up
   // evaluations, 0.20-0.25 ms after 5,000).
-  for (let i = 0; i < WARMUP; i++) g.evaluate([texts[i % 64]], 'INPUT', {});
+  for (let i = 0; i < WARMUP; i++) g.evaluate(inputs[i % 64], 'INPUT', {});
   const times = new Float64Array(N);
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
     const s = performance.now();
-    g.evaluate([texts[i % 64]], 'INPUT', {});
+    g.evaluate(inputs[i % 64], 'INPUT', {});
     times[i] = performance.now() - s;
   }
   const total = performance.now() - t0;
@@ -75,7 +81,7 @@ for (const [name, def, k] of runs) {
   const cpu = new Float64Array(N);
   for (let i = 0; i < N; i++) {
     const c0 = process.cpuUsage();
-    g.evaluate([texts[i % 64]], 'INPUT', {});
+    g.evaluate(inputs[i % 64], 'INPUT', {});
     const c = process.cpuUsage(c0);
     cpu[i] = (c.user + c.system) / 1000;
   }

@@ -140,22 +140,31 @@ export function evaluatePlan(plan: Plan, texts: readonly string[], source: TextS
     return 'NONE';
   };
 
-  // Content filters: each classifier scores each text once, however many filters it serves.
+  // Content filters: each classifier scores each text once, however many filters it serves. Text
+  // by text, all classifiers in a row: they share the text's tokenisation and cue scan, which are
+  // cached for the last few texts only, so a conversation is not tokenised once per classifier.
   const content = plan.content.filter((c) => c.dir[source].enabled);
   if (content.length > 0) {
-    const scores = new Map<string, number>();
+    const scorers: Array<{ name: string; classifier: Plan['content'][number]['classifier']; skip: readonly boolean[] | undefined }> = [];
     for (const c of content) {
-      if (scores.has(c.classifier.name)) continue;
-      let best = 0;
+      if (scorers.some((x) => x.name === c.classifier.name)) continue;
       // The prompt-attack classifier serves PROMPT_ATTACK alone (compile.ts), so its texts can be narrowed.
       const skip = c.type === 'PROMPT_ATTACK' && plan.promptAttackScope === 'user' ? opts.trusted : undefined;
-      const ok = guarded('content', () => {
-        for (let j = 0; j < texts.length; j++) if (texts[j] && skip?.[j] !== true) best = Math.max(best, c.classifier.score(texts[j]));
-        return true;
-      });
-      // A failed classifier has no score; onError already decided whether that blocks.
-      if (ok) scores.set(c.classifier.name, best);
+      scorers.push({ name: c.classifier.name, classifier: c.classifier, skip });
     }
+    const best = new Map<string, number>(scorers.map((x) => [x.name, 0]));
+    for (let j = 0; j < texts.length; j++) {
+      const text = texts[j];
+      if (!text) continue;
+      for (const x of scorers) {
+        if (x.skip?.[j] === true || !best.has(x.name)) continue;
+        const score = guarded('content', () => x.classifier.score(text));
+        // A failed classifier has no score; onError already decided whether that blocks.
+        if (score === undefined) best.delete(x.name);
+        else if (score > best.get(x.name)!) best.set(x.name, score);
+      }
+    }
+    const scores = best;
     const filters = [];
     for (const c of content) {
       const score = scores.get(c.classifier.name);

@@ -365,12 +365,11 @@ function plainNonAscii(c: number): boolean {
 const ASCII_CLASS = Uint8Array.from({ length: 128 }, (_, c) => classOf(c));
 const ASCII_LOWER = Uint8Array.from({ length: 128 }, (_, c) => lowerCode(c));
 
-// The tagger and the cue features of the classifiers read the same tokens of the same text: a
-// guardrail tokenises each text once. Two entries (the text and its normalised form).
-const tokenCache: Array<{ text: string | null; tokens: Tokens }> = [
-  { text: null, tokens: new Tokens() },
-  { text: null, tokens: new Tokens() },
-];
+// The tagger, the word filter and the cue features of the classifiers read the same tokens of the
+// same text: a guardrail tokenises each text once. Eight entries: the PII detector runs after the
+// classifiers have read every text of the call (and their normalised forms), and a chat request
+// usually has a few messages.
+const tokenCache: Array<{ text: string | null; tokens: Tokens }> = Array.from({ length: 8 }, () => ({ text: null, tokens: new Tokens() }));
 let nextToken = 0;
 
 /** Tokens of `text`, shared; valid until two other texts are tokenised. Callers must not modify them. */

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compileGuardrail } from '../../compile.js';
+import { parseGuardrailDefinition, CONTENT_FILTER_TYPES } from '../../schema.js';
+import { createDetectorKit } from '../kit.js';
+import { loadClassifier, loadPiiTagger } from './index.js';
+import { Tokens } from './tokens.js';
+
+test('a guardrail tokenises each text of a conversation once, whatever the number of classifiers', (t) => {
+  const def = parseGuardrailDefinition({
+    name: 'all-learned',
+    blockedInputMessaging: 'blocked',
+    blockedOutputsMessaging: 'blocked',
+    contentPolicyConfig: { filtersConfig: CONTENT_FILTER_TYPES.map((type) => ({ type, inputStrength: 'MEDIUM', outputStrength: type === 'PROMPT_ATTACK' ? 'NONE' : 'MEDIUM' })) },
+    wordPolicyConfig: { managedWordListsConfig: [{ type: 'PROFANITY' }] },
+    sensitiveInformationPolicyConfig: { piiEntitiesConfig: [{ type: 'NAME', action: 'ANONYMIZE' }, { type: 'ADDRESS', action: 'ANONYMIZE' }] },
+  });
+  const kit = createDetectorKit({ piiTagger: loadPiiTagger(), classifier: (name) => loadClassifier(name) });
+  const g = compileGuardrail(def, { id: 'g', version: '1', kit });
+  const conversation = [
+    'You are a helpful assistant for the billing team.',
+    'Please summarise the notes Jane Doe sent about the March invoices.',
+    'Sure. Which invoices do you mean, the open ones or all of them?',
+    'All of them, and mention the two that Tom Baker disputed.',
+    'Also draft a short reply to the customer thanking them for their patience.',
+  ];
+  const calls = t.mock.method(Tokens.prototype, 'tokenize');
+  // The system prompt and the assistant's turn are trusted (the gateway marks them so).
+  const ev = g.evaluate(conversation, 'INPUT', { trusted: [true, false, true, false, false] });
+  // Four classifiers (prompt attack, toxicity, insults, harmful intent), the word filter and the
+  // NAME/ADDRESS tagger all read the same tokens: one tokenisation per text.
+  assert.equal(calls.mock.callCount(), conversation.length);
+  assert.equal(ev.outcome, 'ANONYMIZED');
+  assert.ok(ev.outputs[1].includes('{NAME}') && !ev.outputs[1].includes('Jane Doe'), ev.outputs[1]);
+});
