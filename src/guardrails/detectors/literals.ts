@@ -37,7 +37,7 @@ interface Entry {
 }
 const EMPTY: Entry = { text: undefined, hits: [] };
 // A few texts, since a guardrail runs each detector over all texts of a call before the next one.
-const cache: Entry[] = [EMPTY, EMPTY, EMPTY, EMPTY];
+const cache: Entry[] = new Array<Entry>(16).fill(EMPTY);
 let next = 0;
 
 export function literalHits(text: string): LiteralHits {

@@ -32,4 +32,9 @@ test('a guardrail tokenises each text of a conversation once, whatever the numbe
   assert.equal(calls.mock.callCount(), conversation.length);
   assert.equal(ev.outcome, 'ANONYMIZED');
   assert.ok(ev.outputs[1].includes('{NAME}') && !ev.outputs[1].includes('Jane Doe'), ev.outputs[1]);
+  // A longer history (twelve turns) still fits the shared caches.
+  const long = Array.from({ length: 12 }, (_, i) => `${conversation[i % conversation.length]} (turn ${i})`);
+  calls.mock.resetCalls();
+  g.evaluate(long, 'INPUT', {});
+  assert.equal(calls.mock.callCount(), long.length);
 });

@@ -132,8 +132,9 @@ export class Tokens {
    */
   tokenize(text: string): void {
     this.count = 0;
-    // A huge text must not pin large tables for the life of the process.
-    if (this.start.length > 65536 && text.length < 65536) this.reset();
+    // A long text must not pin large tables for the life of the process (sixteen of these are
+    // cached): past 8,192 tokens (256 KB of tables) they are dropped when a shorter text comes.
+    if (this.start.length > 8192 && text.length < 8192) this.reset();
     const n = text.length;
     let cap = this.start.length;
     let start = this.start, end = this.end, lowerOut = this.lower, flagsOut = this.flags;
@@ -366,23 +367,33 @@ const ASCII_CLASS = Uint8Array.from({ length: 128 }, (_, c) => classOf(c));
 const ASCII_LOWER = Uint8Array.from({ length: 128 }, (_, c) => lowerCode(c));
 
 // The tagger, the word filter and the cue features of the classifiers read the same tokens of the
-// same text: a guardrail tokenises each text once. Eight entries: the PII detector runs after the
-// classifiers have read every text of the call (and their normalised forms), and a chat request
-// usually has a few messages.
-const tokenCache: Array<{ text: string | null; tokens: Tokens }> = Array.from({ length: 8 }, () => ({ text: null, tokens: new Tokens() }));
+// same text: a guardrail tokenises each text once. Sixteen entries: the PII detector runs after the
+// classifiers have read every text of the call (and their normalised forms), so a conversation of
+// up to ~14 messages is tokenised once (a longer one has its older turns tokenised twice).
+const tokenCache: Array<{ text: string | null; tokens: Tokens }> = Array.from({ length: 16 }, () => ({ text: null, tokens: new Tokens() }));
 let nextToken = 0;
+/** The entry found or filled last: the detectors of a guardrail ask for the same text in a row. */
+let lastEntry = tokenCache[0];
 
-/** Tokens of `text`, shared; valid until two other texts are tokenised. Callers must not modify them. */
 /** The shared tokens of `text` if it is one of the last texts tokenised, without tokenising it. */
 export function peekTokens(text: string): Tokens | undefined {
-  for (const e of tokenCache) if (e.text === text) return e.tokens;
+  if (lastEntry.text === text) return lastEntry.tokens;
+  for (const e of tokenCache) {
+    if (e.text === text) {
+      lastEntry = e;
+      return e.tokens;
+    }
+  }
   return undefined;
 }
 
+/** Tokens of `text`, shared; valid until fifteen other texts are tokenised. Callers must not modify them. */
 export function sharedTokens(text: string): Tokens {
-  for (const e of tokenCache) if (e.text === text) return e.tokens;
+  const hit = peekTokens(text);
+  if (hit !== undefined) return hit;
   const e = tokenCache[nextToken];
   nextToken = (nextToken + 1) % tokenCache.length;
+  lastEntry = e;
   e.tokens.tokenize(text);
   e.text = text;
   return e.tokens;
