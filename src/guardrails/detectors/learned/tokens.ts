@@ -250,36 +250,33 @@ export class Tokens {
       pre3Out[k] = pre3;
       suf3Out[k] = suf3;
       flagsOut[k] = flags;
-      const touching = prevEnd === s;
-      if (!hint) {
-        // A superset of normalize.ts's leet and spaced-letter hints (see `hint`).
+      // Two state machines in one branch: `obfuscated` (the classifiers' normalisation check) and
+      // `hint` (the word filter's, a superset of it; see `hint`). Every step that sets obfuscated
+      // also sets hint, so once obfuscated is set neither needs tracking any more.
+      if (!obfuscated) {
+        const touching = prevEnd === s;
         if (word) {
+          const single = len === 1 && digits === 0;
+          if (leet || (leetRun && touching)) obfuscated = true;
+          singles = single ? singles + 1 : 0;
+          if (singles >= 3) obfuscated = true;
+          leetRun = false;
           if ((digits > 0 && digits < len) || (touching && hintSymbol)) hint = true;
-          hintSingles = len === 1 && digits === 0 ? hintSingles + 1 : 0;
+          hintSingles = single ? hintSingles + 1 : 0;
           if (hintSingles >= 3) hint = true;
           hintSymbol = false;
         } else {
-          if (c === 36 || c === 33 || c === 124) {
-            if (touching && prevWord) hint = true;
-            hintSymbol = true;
-          } else if (c === 64 && !emailAfter(text, i)) {
+          const leetSymbol = c === 36 || c === 124 || c === 33;
+          leetRun = touching && (prevWord || leetRun) && leetSymbol;
+          singles = 0;
+          if (leetSymbol && touching && prevWord) hint = true;
+          else if (c === 64 && !hint && !emailAfter(text, i)) {
             const nx = i < n ? text.charCodeAt(i) : 0;
             if ((touching && prevWord) || (nx < 128 && (ASCII_CLASS[nx] === C_UPPER || ASCII_CLASS[nx] === C_LOWER))) hint = true;
-            hintSymbol = false;
-          } else hintSymbol = false;
+          }
+          hintSymbol = leetSymbol;
           // Spaced letters stay a run across the separators `.-_*`.
           if (c !== 46 && c !== 45 && c !== 95 && c !== 42) hintSingles = 0;
-        }
-      }
-      if (!obfuscated) {
-        if (word) {
-          if (leet || (leetRun && touching)) obfuscated = true;
-          singles = len === 1 && digits === 0 ? singles + 1 : 0;
-          if (singles >= 3) obfuscated = true;
-          leetRun = false;
-        } else {
-          leetRun = touching && (prevWord || leetRun) && (c === 36 || c === 124 || c === 33);
-          singles = 0;
         }
       }
       prevEnd = e;
