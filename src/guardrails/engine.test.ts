@@ -157,6 +157,19 @@ test('a detector that throws blocks by default (fail closed) and passes only wit
   assert.equal(cls.evaluate(['hello'], 'INPUT').outcome, 'BLOCKED');
 });
 
+test('a classifier that fails on one text of several, or returns no number, blocks (fail closed)', () => {
+  const kit = standInKit();
+  const hate = { contentPolicyConfig: { filtersConfig: [{ type: 'HATE' as const, inputStrength: 'LOW' as const, outputStrength: 'LOW' as const }] } };
+  // Fails on the third message only: the first two scored fine, and the call still blocks.
+  const third = { ...kit, classifier: (name: Parameters<NonNullable<typeof kit.classifier>>[0]) => ({ name, score: (t: string) => (t === 'three' ? Number.NaN : 0.01) }) };
+  const ev = guard(hate, third).evaluate(['one', 'two', 'three'], 'INPUT');
+  assert.equal(ev.outcome, 'BLOCKED');
+  assert.equal(ev.assessment.rampartPolicy?.errors[0].reason, 'detector error');
+  assert.equal(ev.assessment.contentPolicy?.filters.length, 0);
+  const fine = guard(hate, third).evaluate(['one', 'two'], 'INPUT');
+  assert.equal(fine.outcome, 'NONE');
+});
+
 test('a detector over its time budget counts as an error', () => {
   const kit = standInKit();
   const slow = { ...kit, secrets: () => ({ name: 'slow', scan: () => { const t = performance.now(); while (performance.now() - t < 20); return []; } }) };

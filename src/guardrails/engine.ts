@@ -152,19 +152,24 @@ export function evaluatePlan(plan: Plan, texts: readonly string[], source: TextS
       const skip = c.type === 'PROMPT_ATTACK' && plan.promptAttackScope === 'user' ? opts.trusted : undefined;
       scorers.push({ name: c.classifier.name, classifier: c.classifier, skip });
     }
-    const best = new Map<string, number>(scorers.map((x) => [x.name, 0]));
+    // The highest score of each classifier over the texts; a classifier that fails on one text has none.
+    const scores = new Map<string, number>(scorers.map((x) => [x.name, 0]));
     for (let j = 0; j < texts.length; j++) {
       const text = texts[j];
       if (!text) continue;
       for (const x of scorers) {
-        if (x.skip?.[j] === true || !best.has(x.name)) continue;
-        const score = guarded('content', () => x.classifier.score(text));
+        if (x.skip?.[j] === true || !scores.has(x.name)) continue;
+        const score = guarded('content', () => {
+          const s = x.classifier.score(text);
+          // A score that is not a number is a failure too (fail closed), not a silent "no finding".
+          if (!Number.isFinite(s)) throw new Error('classifier returned no score');
+          return s;
+        });
         // A failed classifier has no score; onError already decided whether that blocks.
-        if (score === undefined) best.delete(x.name);
-        else if (score > best.get(x.name)!) best.set(x.name, score);
+        if (score === undefined) scores.delete(x.name);
+        else if (score > scores.get(x.name)!) scores.set(x.name, score);
       }
     }
-    const scores = best;
     const filters = [];
     for (const c of content) {
       const score = scores.get(c.classifier.name);
