@@ -82,6 +82,8 @@ export interface Plan {
   reversible: boolean;
   /** PROMPT_ATTACK skips texts the caller marks trusted (EvaluateOptions.trusted) unless 'all'. */
   promptAttackScope: 'user' | 'all';
+  /** PII findings below this confidence are neither reported nor acted on (rampart.pii.minConfidence). */
+  piiMinConfidence: 'LOW' | 'MEDIUM' | 'HIGH';
 }
 
 export interface CompiledGuardrail {
@@ -213,6 +215,7 @@ export function buildPlan(def: GuardrailDefinition, kit: DetectorKit): Plan {
     budgetMs: r.detectorBudgetMs,
     reversible: r.anonymization?.reversible ?? false,
     promptAttackScope: r.promptAttack?.scope ?? 'user',
+    piiMinConfidence: r.pii?.minConfidence ?? 'MEDIUM',
   };
 }
 

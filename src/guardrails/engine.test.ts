@@ -170,6 +170,30 @@ test('a classifier that fails on one text of several, or returns no number, bloc
   assert.equal(fine.outcome, 'NONE');
 });
 
+test('PII findings below rampart.pii.minConfidence (default MEDIUM) are neither masked nor reported', () => {
+  const text = 'Ask June about the March invoices, says Jane Doe.';
+  const at = (w: string) => ({ start: text.indexOf(w), end: text.indexOf(w) + w.length });
+  // A tagger-like detector: a doubtful span (LOW), a likely one (MEDIUM) and a sure one (HIGH).
+  const pii = () => ({
+    name: 'pii',
+    scan: () => [
+      { detector: 'pii', type: 'NAME', confidence: 'LOW' as const, score: 0.2, ...at('March') },
+      { detector: 'pii', type: 'NAME', confidence: 'MEDIUM' as const, score: 0.6, ...at('June') },
+      { detector: 'pii', type: 'NAME', confidence: 'HIGH' as const, score: 0.9, ...at('Jane Doe') },
+    ],
+  });
+  const kit = { ...standInKit(), pii };
+  const names = { sensitiveInformationPolicyConfig: { piiEntitiesConfig: [{ type: 'NAME' as const, action: 'ANONYMIZE' as const }] } };
+  const masked = (min?: 'LOW' | 'MEDIUM' | 'HIGH') => {
+    const ev = guard({ ...names, ...(min ? { rampart: { pii: { minConfidence: min } } } : {}) }, kit).evaluate([text], 'INPUT');
+    return [ev.outputs[0], ev.assessment.sensitiveInformationPolicy?.piiEntities.map((e) => e.match)];
+  };
+  assert.deepEqual(masked(), ['Ask {NAME} about the March invoices, says {NAME}.', ['June', 'Jane Doe']]);
+  assert.deepEqual(masked('LOW'), ['Ask {NAME} about the {NAME} invoices, says {NAME}.', ['March', 'June', 'Jane Doe']]);
+  assert.deepEqual(masked('HIGH'), ['Ask June about the March invoices, says {NAME}.', ['Jane Doe']]);
+  assert.throws(() => guard({ ...names, rampart: { pii: { minConfidence: 'SOME' as never } } }, kit), /rampart\.pii\.minConfidence/);
+});
+
 test('a detector over its time budget counts as an error', () => {
   const kit = standInKit();
   const slow = { ...kit, secrets: () => ({ name: 'slow', scan: () => { const t = performance.now(); while (performance.now() - t < 20); return []; } }) };

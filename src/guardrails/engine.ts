@@ -63,6 +63,8 @@ class BudgetExceeded extends Error {}
 type WordPolicy = NonNullable<GuardrailAssessment['wordPolicy']>;
 type SensitivePolicy = NonNullable<GuardrailAssessment['sensitiveInformationPolicy']>;
 
+const CONFIDENCE_RANK: Record<Confidence, number> = { NONE: 0, LOW: 1, MEDIUM: 2, HIGH: 3 };
+
 /** Classifier probability -> Bedrock confidence. 0.5 is the classifiers' decision point. */
 export function confidenceOf(score: number): Confidence {
   if (score >= 0.9) return 'HIGH';
@@ -241,6 +243,7 @@ export function evaluatePlan(plan: Plan, texts: readonly string[], source: TextS
         for (const f of guardedScan('pii', p.detector, t) ?? []) {
           const dir = p.entities.get(f.type)?.[source];
           if (!dir?.enabled || f.start === undefined || f.end === undefined) continue;
+          if (CONFIDENCE_RANK[f.confidence] < CONFIDENCE_RANK[plan.piiMinConfidence]) continue;
           findings.push(f);
           const action = sensitive(dir.action, i, { start: f.start, end: f.end, type: f.type });
           piiEntities.push({ match: t.slice(f.start, f.end), type: f.type, action, detected: true });

@@ -132,6 +132,13 @@ export const RampartExtensionsSchema = z
      * attacks on user input only (a system prompt reads like one). all: every text.
      */
     promptAttack: z.object({ scope: z.enum(['user', 'all']).default('user') }).strict().optional(),
+    /**
+     * The least confidence at which a PII finding is acted on (masked or blocked). Pattern findings
+     * are MEDIUM or HIGH; the NAME/ADDRESS tagger's spans carry a calibrated score (MEDIUM from 0.5,
+     * HIGH from 0.8), and its quality figures are measured at MEDIUM. LOW also masks the tagger's
+     * doubtful spans ("the March invoices"); HIGH keeps only the surest.
+     */
+    pii: z.object({ minConfidence: z.enum(['LOW', 'MEDIUM', 'HIGH']).default('MEDIUM') }).strict().optional(),
     streaming: z
       .object({
         mode: z.enum(['sync', 'async']).default('sync'),
