@@ -8,7 +8,7 @@
  * latency is what a target adds to a request rather than queueing behind the others. Usage: npm run build && node dist/bench/overhead/run.js  [BENCH_SECONDS=10 BENCH_CONNECTIONS=10 BENCH_TOOL=autocannon|wrk]
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
@@ -139,8 +139,9 @@ async function wrk(opts: { url: string; method: string; body: string; headers: R
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (d: string) => { text += d; });
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolveRun(text) : reject(new Error(`wrk exited with ${code}: ${text}`))));
-  });
+    // 'close', not 'exit': stdout may still hold the RESULT line when the process exits.
+    child.once('close', (code) => (code === 0 ? resolveRun(text) : reject(new Error(`wrk exited with ${code}: ${text}`))));
+  }).finally(() => rmSync(dir, { recursive: true, force: true }));
   const m = /RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(out);
   if (!m) throw new Error(`wrk printed no result: ${out}`);
   const [requests, micros, p50, p99, mean, errors] = m.slice(1).map(Number);

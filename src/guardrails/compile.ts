@@ -30,7 +30,8 @@ export type KitClassifier = Classifier & { confidence?(score: number): Confidenc
  */
 export interface DetectorKit {
   /** Findings carry a Bedrock PII `type` and `start`/`end`. */
-  pii?(opts: { types: readonly PiiEntityType[] }): Detector;
+  /** `minConfidence`: findings below it are dropped before overlapping findings are settled. */
+  pii?(opts: { types: readonly PiiEntityType[]; minConfidence?: 'LOW' | 'MEDIUM' | 'HIGH' }): Detector;
   /** Findings carry the secret kind as `type` (AWS_ACCESS_KEY, ...) and `start`/`end`. */
   secrets?(): Detector;
   /** Findings carry `start`/`end` of the hidden characters (removed on ANONYMIZE). */
@@ -161,7 +162,8 @@ export function buildPlan(def: GuardrailDefinition, kit: DetectorKit): Plan {
   const sip = def.sensitiveInformationPolicyConfig;
   if (sip?.piiEntitiesConfig?.length) {
     const types = sip.piiEntitiesConfig.map((e) => e.type);
-    const detector = build('sensitiveInformationPolicyConfig.piiEntitiesConfig', kit.pii && (() => kit.pii!({ types })), 'PII');
+    const minConfidence = r.pii?.minConfidence ?? 'MEDIUM';
+    const detector = build('sensitiveInformationPolicyConfig.piiEntitiesConfig', kit.pii && (() => kit.pii!({ types, minConfidence })), 'PII');
     pii = { detector, entities: new Map(sip.piiEntitiesConfig.map((e) => [e.type, both(e, e.action)] as const)) };
   }
   const regexes: Plan['regexes'] = (sip?.regexesConfig ?? []).map((x) => ({

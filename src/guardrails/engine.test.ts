@@ -194,6 +194,16 @@ test('PII findings below rampart.pii.minConfidence (default MEDIUM) are neither 
   assert.throws(() => guard({ ...names, rampart: { pii: { minConfidence: 'SOME' as never } } }, kit), /rampart\.pii\.minConfidence/);
 });
 
+test('the time budget of a classifier covers all texts of the call, not each text alone', () => {
+  const kit = standInKit();
+  // 0.6 ms per text: under a 1 ms budget for one text, over it for three.
+  const slow = { ...kit, classifier: (name: Parameters<NonNullable<typeof kit.classifier>>[0]) => ({ name, score: () => { const t = performance.now(); while (performance.now() - t < 0.6); return 0.01; } }) };
+  const hate = { contentPolicyConfig: { filtersConfig: [{ type: 'HATE' as const, inputStrength: 'LOW' as const, outputStrength: 'LOW' as const }] }, rampart: { detectorBudgetMs: 1 } };
+  const ev = guard(hate, slow).evaluate(['one', 'two', 'three'], 'INPUT');
+  assert.equal(ev.outcome, 'BLOCKED');
+  assert.equal(ev.assessment.rampartPolicy?.errors[0].reason, 'time budget exceeded');
+});
+
 test('a detector over its time budget counts as an error', () => {
   const kit = standInKit();
   const slow = { ...kit, secrets: () => ({ name: 'slow', scan: () => { const t = performance.now(); while (performance.now() - t < 20); return []; } }) };

@@ -156,11 +156,14 @@ export function evaluatePlan(plan: Plan, texts: readonly string[], source: TextS
     }
     // The highest score of each classifier over the texts; a classifier that fails on one text has none.
     const scores = new Map<string, number>(scorers.map((x) => [x.name, 0]));
+    // The time budget is per classifier over all texts of the call, as when each scored its texts in one go.
+    const spent = new Map<string, number>(scorers.map((x) => [x.name, 0]));
     for (let j = 0; j < texts.length; j++) {
       const text = texts[j];
       if (!text) continue;
       for (const x of scorers) {
         if (x.skip?.[j] === true || !scores.has(x.name)) continue;
+        const t0 = performance.now();
         const score = guarded('content', () => {
           const s = x.classifier.score(text);
           // A score that is not a number is a failure too (fail closed), not a silent "no finding".
@@ -170,6 +173,12 @@ export function evaluatePlan(plan: Plan, texts: readonly string[], source: TextS
         // A failed classifier has no score; onError already decided whether that blocks.
         if (score === undefined) scores.delete(x.name);
         else if (score > scores.get(x.name)!) scores.set(x.name, score);
+        const total = spent.get(x.name)! + (performance.now() - t0);
+        spent.set(x.name, total);
+        if (score !== undefined && total > plan.budgetMs) {
+          fail('content', new BudgetExceeded());
+          scores.delete(x.name);
+        }
       }
     }
     const filters = [];

@@ -19,7 +19,7 @@ export interface DetectorKitOptions {
 
 export function createDetectorKit(opts: DetectorKitOptions = {}): DetectorKit {
   const kit: DetectorKit = {
-    pii: ({ types }) => createPiiDetector({ types: [...types], tagger: opts.piiTagger }),
+    pii: ({ types, minConfidence }) => createPiiDetector({ types: [...types], tagger: opts.piiTagger, minConfidence }),
     secrets: () => createSecretsDetector(),
     invisibleText: () => createInvisibleTextDetector(),
     words: ({ words, managedLists }) => createWordsDetector({ words: [...words], managedLists: [...managedLists] }),

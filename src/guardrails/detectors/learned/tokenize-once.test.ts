@@ -4,7 +4,7 @@ import { compileGuardrail } from '../../compile.js';
 import { parseGuardrailDefinition, CONTENT_FILTER_TYPES } from '../../schema.js';
 import { createDetectorKit } from '../kit.js';
 import { loadClassifier, loadPiiTagger } from './index.js';
-import { Tokens } from './tokens.js';
+import { sharedTokens, Tokens } from './tokens.js';
 
 test('a guardrail tokenises each text of a conversation once, whatever the number of classifiers', (t) => {
   const def = parseGuardrailDefinition({
@@ -37,4 +37,13 @@ test('a guardrail tokenises each text of a conversation once, whatever the numbe
   calls.mock.resetCalls();
   g.evaluate(long, 'INPUT', {});
   assert.equal(calls.mock.callCount(), long.length);
+});
+
+test('at most two cached token tables stay sized for long texts', () => {
+  const long = Array.from({ length: 16 }, (_, i) => `${i} ${'word '.repeat(9000)}`);
+  const tables = long.map((t) => sharedTokens(t));
+  assert.ok(tables[15].large && tables[14].large);
+  assert.equal(tables.filter((t) => t.large).length, 2);
+  // A released entry is tokenised again when asked for.
+  assert.equal(sharedTokens(long[0]).count, 9001);
 });

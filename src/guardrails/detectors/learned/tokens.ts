@@ -43,6 +43,9 @@ function isWordChar(c: number): boolean {
   return true;
 }
 
+/** Tables longer than this many tokens (256 KB in all) are long-text tables (see `large`). */
+const LARGE = 8192;
+
 /**
  * Per-text token table, reused between calls; grown on demand. The two-character prefix and suffix
  * hashes, which only the tagger's few scored tokens read, are computed on request (pre2At, suf2At).
@@ -72,6 +75,18 @@ export class Tokens {
   unusual = false;
   /** GAZ_* bits, filled by annotate(). */
   gaz = new Int32Array(256);
+
+  /** The tables are sized for a long text (more than 8,192 tokens). */
+  get large(): boolean {
+    return this.start.length > LARGE;
+  }
+
+  /** Drops long-text tables for small ones; the tokens are empty afterwards. */
+  release(): void {
+    this.count = 0;
+    this.text = '';
+    this.reset();
+  }
 
   private reset(): void {
     this.start = new Int32Array(256); this.end = new Int32Array(256); this.lower = new Int32Array(256);
@@ -134,7 +149,7 @@ export class Tokens {
     this.count = 0;
     // A long text must not pin large tables for the life of the process (sixteen of these are
     // cached): past 8,192 tokens (256 KB of tables) they are dropped when a shorter text comes.
-    if (this.start.length > 8192 && text.length < 8192) this.reset();
+    if (this.start.length > LARGE && text.length < LARGE) this.reset();
     const n = text.length;
     let cap = this.start.length;
     let start = this.start, end = this.end, lowerOut = this.lower, flagsOut = this.flags;
@@ -384,14 +399,39 @@ export function peekTokens(text: string): Tokens | undefined {
   return undefined;
 }
 
-/** Tokens of `text`, shared; valid until fifteen other texts are tokenised. Callers must not modify them. */
+/**
+ * Tokens of `text`, shared; valid until the next call for another text (callers use them at once
+ * and do not keep them). Callers must not modify them.
+ */
 export function sharedTokens(text: string): Tokens {
   const hit = peekTokens(text);
   if (hit !== undefined) return hit;
   const e = tokenCache[nextToken];
   nextToken = (nextToken + 1) % tokenCache.length;
+  // Forgotten first: if tokenising throws, the entry must not claim its old text.
+  e.text = null;
   lastEntry = e;
   e.tokens.tokenize(text);
   e.text = text;
+  if (e.tokens.large) releaseLarge(e);
   return e.tokens;
+}
+
+/**
+ * At most two entries keep tables for long texts (as many as the cache had when it held two
+ * texts): sixteen 1 MB texts must not pin sixteen sets of tables. The others are emptied and
+ * forgotten, so a later call for their text tokenises it again.
+ */
+function releaseLarge(keep: { text: string | null; tokens: Tokens }): void {
+  let kept = 1;
+  // Newest first: walking back from the entry just filled.
+  for (let k = 1; k < tokenCache.length; k++) {
+    const e = tokenCache[(nextToken - 1 - k + 2 * tokenCache.length) % tokenCache.length];
+    if (e === keep || !e.tokens.large) continue;
+    if (kept < 2) kept++;
+    else {
+      e.text = null;
+      e.tokens.release();
+    }
+  }
 }

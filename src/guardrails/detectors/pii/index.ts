@@ -43,6 +43,12 @@ export interface PiiDetectorOptions {
   regexes?: PiiRegexOption[];
   /** Learned tagger for NAME and free-form ADDRESS. Exceptions propagate: the engine fails closed. */
   tagger?: (text: string) => TaggedSpan[];
+  /**
+   * Findings below this confidence are dropped before overlapping findings are settled (default
+   * LOW: none dropped), so a doubtful tagger span cannot displace a pattern finding it overlaps and
+   * then be dropped itself, leaving the PII unmasked.
+   */
+  minConfidence?: Confidence;
 }
 
 /** Findings from `regexes` carry detector `regex` and the regex's name as type. */
@@ -114,6 +120,8 @@ function resolveTypes(types: string[] | undefined): Set<PiiEntityType> {
   return out;
 }
 
+const CONFIDENCE_RANK: Record<string, number> = { LOW: 1, MEDIUM: 2, HIGH: 3 };
+
 function confidenceOf(score: number): Confidence {
   if (score >= 0.8) return 'HIGH';
   if (score >= 0.5) return 'MEDIUM';
@@ -162,6 +170,8 @@ export function createPiiDetector(opts: PiiDetectorOptions = {}): Detector {
   const tagger = opts.tagger;
   const scanners = SCANNERS.filter((s) => s.types.some((t) => enabled.has(t)));
   const wantsTagger = tagger !== undefined && (enabled.has('NAME') || enabled.has('ADDRESS'));
+  const minRank = CONFIDENCE_RANK[opts.minConfidence ?? 'LOW'];
+  if (minRank === undefined) throw new DetectorConfigError('minConfidence', `must be LOW, MEDIUM or HIGH, not '${String(opts.minConfidence)}'`);
 
   return {
     name: PII_DETECTOR,
@@ -176,9 +186,10 @@ export function createPiiDetector(opts: PiiDetectorOptions = {}): Detector {
           hits.push({ type: span.type, start: span.start, end: span.end, rank: RANK_CONTEXT, confidence: confidenceOf(span.score), score: span.score });
         }
       }
-      // Drop disabled types and handles in place (hits is this scan's own array).
+      // Drop disabled types, handles and findings below the confidence bar in place (hits is this
+      // scan's own array), before overlaps are settled.
       let n = 0;
-      for (const h of hits) if (enabled.has(h.type) && !isHandle(text, h)) hits[n++] = h;
+      for (const h of hits) if (enabled.has(h.type) && CONFIDENCE_RANK[h.confidence] >= minRank && !isHandle(text, h)) hits[n++] = h;
       hits.length = n;
       const findings: Finding[] = [];
       for (const h of resolveOverlaps(hits)) {
