@@ -251,7 +251,7 @@ export function crossValidateTagger(rows: readonly PiiRow[], lex: TaggerLexicons
   const kept = predicted.map((spans) => spans.filter((p) => calibrate(calibration[p.type], p.margin) >= 0.5));
   // Second pass with the calibration known: the full detector with each fold's tagger.
   for (let f = 0; f < folds; f++) {
-    const target = detectorSpanTarget(createPiiDetector({ tagger: taggerFromTraining(foldModels[f], calibration) }));
+    const target = detectorSpanTarget(createPiiDetector({ tagger: taggerFromTraining(foldModels[f], calibration), minConfidence: 'MEDIUM' }));
     for (const r of rows) {
       if (foldOf.get(r.source) !== f || generated(r)) continue;
       fullGold.push(r.spans);

@@ -79,7 +79,8 @@ function usageError(io: Io, message: string): number {
 
 async function buildTarget(detector: string, guardrail: string | undefined): Promise<EvalTarget> {
   if (guardrail !== undefined && guardrailResolver) return guardrailResolver(guardrail, detector);
-  if (detector === 'pii') return detectorSpanTarget(createPiiDetector({ tagger: loadPiiTagger() }));
+  // As the gateway runs it (rampart.pii.minConfidence MEDIUM): doubtful spans are dropped before overlaps are settled.
+  if (detector === 'pii') return detectorSpanTarget(createPiiDetector({ tagger: loadPiiTagger(), minConfidence: 'MEDIUM' }));
   if (isClassifierName(detector)) return classifierTarget(loadClassifier(detector));
   throw new Error(`unknown detector ${detector}`);
 }
