@@ -193,15 +193,33 @@ function lookupBits(gaz: Gazetteers, h: number): number {
   return b;
 }
 
-/** Looks every token up once; features then test bits. */
-export function annotate(t: Tokens, gaz: Gazetteers): void {
+/** A growable list of token indices, in order. */
+export interface IndexList {
+  at: Int32Array;
+  count: number;
+}
+
+/**
+ * Looks every token up once; features then test bits. With `candidates`, also lists the tokens
+ * that might open an entity (a superset of canOpen's: capitalised, all-capital or with digits, or
+ * known to a name or address list), so decoding need not visit the others.
+ */
+export function annotate(t: Tokens, gaz: Gazetteers, candidates?: IndexList): void {
   let index = indexes.get(gaz);
   if (!index && 'words' in gaz) {
     index = new GazIndex(gaz, [...(gaz as EnumerableGazetteers).words, ...STREET_WORDS.map(hashString)]);
     indexes.set(gaz, index);
   }
+  if (candidates) {
+    candidates.count = 0;
+    // Grown for a longer text, dropped after a huge one (as the token tables are).
+    if (candidates.at.length < t.count || (candidates.at.length > 65536 && t.count < 16384)) candidates.at = new Int32Array(Math.max(256, t.count));
+  }
   for (let i = 0; i < t.count; i++) {
-    t.gaz[i] = (t.flags[i] & 16) === 0 ? 0 : index ? index.get(t.lower[i]) : lookupBits(gaz, t.lower[i]);
+    const fl = t.flags[i];
+    const g = (fl & 16) === 0 ? 0 : index ? index.get(t.lower[i]) : lookupBits(gaz, t.lower[i]);
+    t.gaz[i] = g;
+    if (candidates && ((fl & 0xf) !== 0 || (g & (GAZ_NAME | GAZ_ADDRESS | GAZ_LEXICON)) !== 0)) candidates.at[candidates.count++] = i;
   }
 }
 

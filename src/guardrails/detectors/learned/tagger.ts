@@ -4,7 +4,7 @@
  * `tagger` option; it finds what regular expressions cannot (names and street addresses).
  */
 import { readQuantized } from './model-file.js';
-import { annotate, canOpen, GAZ_LEXICON, GAZ_NAME, GAZ_STREET, GAZ_VOCAB, IntSet, ALL_FEATURES, bucketOf, dynamicFeatures, NUM_LABELS, STATIC_FEATURES, staticFeatures, sharedTokens, Tokens, type EnumerableGazetteers, type Gazetteers } from './tagger-features.js';
+import { annotate, canOpen, GAZ_LEXICON, GAZ_NAME, GAZ_STREET, GAZ_VOCAB, IntSet, type IndexList, ALL_FEATURES, bucketOf, dynamicFeatures, NUM_LABELS, STATIC_FEATURES, staticFeatures, sharedTokens, Tokens, type EnumerableGazetteers, type Gazetteers } from './tagger-features.js';
 
 export const TAGGER_FORMAT = 'rampart-tagger-v1';
 
@@ -110,16 +110,13 @@ function scoreOpening(weights: Int16Array, mask: number, features: Int32Array, o
  * Indices of the tokens decode() gave a label other than O, in order: spans are read from these
  * alone, not from a walk over every token of the text.
  */
-export interface Labelled {
-  at: Int32Array;
-  count: number;
-}
+export type Labelled = IndexList;
 
 /**
  * Greedy decoding; writes labels and each chosen label's margin over the best allowed rival, and
  * (when given) the indices of the labelled tokens.
  */
-export function decode(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale'>, t: Tokens, labels: Int32Array, margins: Float64Array | null, labelled?: Labelled): void {
+export function decode(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale'>, t: Tokens, labels: Int32Array, margins: Float64Array | null, labelled?: Labelled, candidates?: IndexList): void {
   const mask = (1 << p.bits) - 1;
   let prev = 0;
   let prev2 = 0;
@@ -127,7 +124,18 @@ export function decode(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale'>, t: T
   if (margins) margins.fill(0, 0, t.count);
   labels.fill(0, 0, t.count);
   if (labelled) labelled.count = 0;
+  let next = 0; // into candidates
   for (let i = 0; i < t.count; i++) {
+    if (prev === 0 && candidates) {
+      // After an O tag only a candidate can open an entity: jump to the next one. Skipping tokens
+      // is what the loop below does to each of them (O, and prev2 reset).
+      while (next < candidates.count && candidates.at[next] < i) next++;
+      if (next === candidates.count) break;
+      if (candidates.at[next] > i) {
+        prev2 = 0;
+        i = candidates.at[next];
+      }
+    }
     if (prev === 0 && !canOpen(t, i)) {
       prev2 = 0;
       continue;
@@ -234,10 +242,11 @@ interface Labels {
 function labeller(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale' | 'gazetteers'>): (text: string) => Labels {
   if (p.weights.length !== (1 << p.bits) * NUM_LABELS) throw new Error('tagger weights do not match bits');
   const state: Labels = { tokens: null as unknown as Tokens, labels: new Int32Array(256), margins: new Float64Array(256), labelled: { at: new Int32Array(64), count: 0 } };
+  const candidates: IndexList = { at: new Int32Array(256), count: 0 };
   return (text: string) => {
     // Shared with the cue features; annotate() only fills the gazetteer column they do not read.
     const tokens = sharedTokens(text);
-    annotate(tokens, p.gazetteers);
+    annotate(tokens, p.gazetteers, candidates);
     // Grown when a text needs more, dropped after a huge one (as Tokens does), never resized
     // back and forth between the two shared token tables.
     if (state.labels.length < tokens.count || (state.labels.length > 65536 && tokens.count < 16384)) {
@@ -246,7 +255,7 @@ function labeller(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale' | 'gazettee
       state.margins = new Float64Array(size);
       if (state.labelled.at.length > 16384) state.labelled.at = new Int32Array(64);
     }
-    decode(p, tokens, state.labels, state.margins, state.labelled);
+    decode(p, tokens, state.labels, state.margins, state.labelled, candidates);
     state.tokens = tokens;
     return state;
   };
