@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { strengthBlocks, type Confidence, type Detector, type Finding, type Strength, type TextSource } from './types.js';
+import { CONFIDENCE_RANK, strengthBlocks, type Confidence, type Detector, type Finding, type Strength, type TextSource } from './types.js';
 import type { DetectorId } from './schema.js';
 import type { Plan, SensitiveAction } from './compile.js';
 import { applyMasks, mergeOwnSpans, type MaskSpan, type Vault } from './anonymize.js';
@@ -62,8 +62,6 @@ export interface PlanOptions extends EvaluateOptions {
 class BudgetExceeded extends Error {}
 type WordPolicy = NonNullable<GuardrailAssessment['wordPolicy']>;
 type SensitivePolicy = NonNullable<GuardrailAssessment['sensitiveInformationPolicy']>;
-
-const CONFIDENCE_RANK: Record<Confidence, number> = { NONE: 0, LOW: 1, MEDIUM: 2, HIGH: 3 };
 
 /** Classifier probability -> Bedrock confidence. 0.5 is the classifiers' decision point. */
 export function confidenceOf(score: number): Confidence {

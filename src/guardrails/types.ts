@@ -13,10 +13,12 @@ export type Strength = 'NONE' | 'LOW' | 'MEDIUM' | 'HIGH';
  * Bedrock's direction: LOW strength blocks only HIGH-confidence hits, MEDIUM blocks MEDIUM and
  * HIGH, HIGH blocks LOW, MEDIUM and HIGH. NONE blocks nothing.
  */
+/** Confidences (and strengths, which share the names) in order. */
+export const CONFIDENCE_RANK: Readonly<Record<Confidence, number>> = { NONE: 0, LOW: 1, MEDIUM: 2, HIGH: 3 };
+
 export function strengthBlocks(strength: Strength, confidence: Confidence): boolean {
-  const rank = { NONE: 0, LOW: 1, MEDIUM: 2, HIGH: 3 } as const;
   if (strength === 'NONE' || confidence === 'NONE') return false;
-  return rank[confidence] >= 4 - rank[strength];
+  return CONFIDENCE_RANK[confidence] >= 4 - CONFIDENCE_RANK[strength];
 }
 
 export interface Finding {

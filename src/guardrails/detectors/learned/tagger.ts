@@ -231,7 +231,6 @@ export function spansOf(t: Tokens, labels: Int32Array, margins: Float64Array | n
   return out;
 }
 
-/** Tokenises, annotates and decodes `text`; labels and margins are reused between calls. */
 interface Labels {
   tokens: Tokens;
   labels: Int32Array;
@@ -239,6 +238,7 @@ interface Labels {
   labelled: Labelled;
 }
 
+/** Tokenises, annotates and decodes `text`; labels and margins are reused between calls. */
 function labeller(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale' | 'gazetteers'>): (text: string) => Labels {
   if (p.weights.length !== (1 << p.bits) * NUM_LABELS) throw new Error('tagger weights do not match bits');
   const state: Labels = { tokens: null as unknown as Tokens, labels: new Int32Array(256), margins: new Float64Array(256), labelled: { at: new Int32Array(64), count: 0 } };
@@ -248,7 +248,7 @@ function labeller(p: Pick<TaggerParams, 'bits' | 'weights' | 'scale' | 'gazettee
     const tokens = sharedTokens(text);
     annotate(tokens, p.gazetteers, candidates);
     // Grown when a text needs more, dropped after a huge one (as Tokens does), never resized
-    // back and forth between the two shared token tables.
+    // back and forth between the shared token tables.
     if (state.labels.length < tokens.count || (state.labels.length > 65536 && tokens.count < 16384)) {
       const size = Math.max(256, tokens.count);
       state.labels = new Int32Array(size);

@@ -134,7 +134,7 @@ export class Tokens {
    * (`ANY_HINT_ANY_CASE`) would match, and on some texts where it would not: a word mixing letters
    * and digits, `$`, `!` or `|` touching a word, an '@' touching a word or before a letter unless
    * an e-mail domain follows, three single letters in a row (across `.-_*`). False means the word
-   * filter's normalisation has nothing to undo, so it skips that pass (normalize.test.ts checks
+   * filter's normalisation has nothing to undo, so it skips that pass (tokens.test.ts checks
    * the superset on random texts). Meaningless on non-ASCII text.
    */
   hint = false;

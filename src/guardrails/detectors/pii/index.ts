@@ -5,7 +5,7 @@
  */
 import type { RE2JS } from 're2js';
 import { re2 } from '../../re2.js';
-import type { Confidence, Detector, Finding } from '../../types.js';
+import { CONFIDENCE_RANK, type Confidence, type Detector, type Finding } from '../../types.js';
 import { DetectorConfigError } from '../config-error.js';
 import { DisjointIntervals, sortInPlace } from '../intervals.js';
 import { scanAddresses } from './address.js';
@@ -120,8 +120,6 @@ function resolveTypes(types: string[] | undefined): Set<PiiEntityType> {
   return out;
 }
 
-const CONFIDENCE_RANK: Record<string, number> = { LOW: 1, MEDIUM: 2, HIGH: 3 };
-
 function confidenceOf(score: number): Confidence {
   if (score >= 0.8) return 'HIGH';
   if (score >= 0.5) return 'MEDIUM';
@@ -171,7 +169,7 @@ export function createPiiDetector(opts: PiiDetectorOptions = {}): Detector {
   const scanners = SCANNERS.filter((s) => s.types.some((t) => enabled.has(t)));
   const wantsTagger = tagger !== undefined && (enabled.has('NAME') || enabled.has('ADDRESS'));
   const minRank = CONFIDENCE_RANK[opts.minConfidence ?? 'LOW'];
-  if (minRank === undefined) throw new DetectorConfigError('minConfidence', `must be LOW, MEDIUM or HIGH, not '${String(opts.minConfidence)}'`);
+  if (minRank === undefined || opts.minConfidence === 'NONE') throw new DetectorConfigError('minConfidence', `must be LOW, MEDIUM or HIGH, not '${String(opts.minConfidence)}'`);
 
   return {
     name: PII_DETECTOR,
