@@ -159,11 +159,11 @@ export function buildPlan(def: GuardrailDefinition, kit: DetectorKit): Plan {
   }
 
   let pii: Plan['pii'];
+  const piiMinConfidence = r.pii?.minConfidence ?? 'MEDIUM';
   const sip = def.sensitiveInformationPolicyConfig;
   if (sip?.piiEntitiesConfig?.length) {
     const types = sip.piiEntitiesConfig.map((e) => e.type);
-    const minConfidence = r.pii?.minConfidence ?? 'MEDIUM';
-    const detector = build('sensitiveInformationPolicyConfig.piiEntitiesConfig', kit.pii && (() => kit.pii!({ types, minConfidence })), 'PII');
+    const detector = build('sensitiveInformationPolicyConfig.piiEntitiesConfig', kit.pii && (() => kit.pii!({ types, minConfidence: piiMinConfidence })), 'PII');
     pii = { detector, entities: new Map(sip.piiEntitiesConfig.map((e) => [e.type, both(e, e.action)] as const)) };
   }
   const regexes: Plan['regexes'] = (sip?.regexesConfig ?? []).map((x) => ({
@@ -217,7 +217,7 @@ export function buildPlan(def: GuardrailDefinition, kit: DetectorKit): Plan {
     budgetMs: r.detectorBudgetMs,
     reversible: r.anonymization?.reversible ?? false,
     promptAttackScope: r.promptAttack?.scope ?? 'user',
-    piiMinConfidence: r.pii?.minConfidence ?? 'MEDIUM',
+    piiMinConfidence,
   };
 }
 
