@@ -159,28 +159,33 @@ describe('records under faults', () => {
     return d;
   }
 
-  it("full disk, 'fail_closed': the durability hook rejects and admit() refuses, with counters", async () => {
-    const rec = await Recorder.create({ spoolDir: fullDiskDir(), sinks: [storeSink(store.records)], flushMs: 1 });
-    await assert.rejects(rec.beforeLastByte(fakeContext()), /could not be made durable/);
-    assert.throws(() => rec.admit(), /refusing to serve unrecorded/);
-    const s = rec.stats();
-    assert.ok(s.spoolFailures >= 1);
-    assert.ok(s.notDurable >= 1);
-    assert.equal(s.healthy, false);
-    await rec.close(1000);
-  });
+  // Both durabilities: fdatasync writes from libuv's pool, write from the event loop (writeSync throws ENOSPC).
+  for (const sync of [true, false]) {
+    const durability = sync ? 'fdatasync' : 'write';
 
-  it("full disk, 'memory_only': requests go on, records still reach the sink, failures are counted", async () => {
-    const rec = await Recorder.create({
-      spoolDir: fullDiskDir(), sinks: [storeSink(store.records)], flushMs: 1, diskFull: 'memory_only',
+    it(`full disk, 'fail_closed' (${durability}): the durability hook rejects and admit() refuses, with counters`, async () => {
+      const rec = await Recorder.create({ spoolDir: fullDiskDir(), sinks: [storeSink(store.records)], flushMs: 1, sync });
+      await assert.rejects(rec.beforeLastByte(fakeContext()), /could not be made durable/);
+      assert.throws(() => rec.admit(), /refusing to serve unrecorded/);
+      const s = rec.stats();
+      assert.ok(s.spoolFailures >= 1);
+      assert.ok(s.notDurable >= 1);
+      assert.equal(s.healthy, false);
+      await rec.close(1000);
     });
-    const c = fakeContext();
-    await rec.beforeLastByte(c);
-    rec.admit();
-    await rec.flush();
-    assert.ok(await store.records.getInvocation(c.requestId));
-    assert.ok(rec.stats().spoolFailures >= 1);
-    assert.ok(rec.stats().notDurable >= 1);
-    await rec.close(1000);
-  });
+
+    it(`full disk, 'memory_only' (${durability}): requests go on, records still reach the sink, failures are counted`, async () => {
+      const rec = await Recorder.create({
+        spoolDir: fullDiskDir(), sinks: [storeSink(store.records)], flushMs: 1, diskFull: 'memory_only', sync,
+      });
+      const c = fakeContext();
+      await rec.beforeLastByte(c);
+      rec.admit();
+      await rec.flush();
+      assert.ok(await store.records.getInvocation(c.requestId));
+      assert.ok(rec.stats().spoolFailures >= 1);
+      assert.ok(rec.stats().notDurable >= 1);
+      await rec.close(1000);
+    });
+  }
 });

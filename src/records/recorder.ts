@@ -314,6 +314,8 @@ export class Recorder implements RecordStage {
       auditHash: entry.audit.hash,
       auditBody: entry.audit.body,
     });
+    // Queued first: the spool may call back before append returns, and a failed write must find the entry counted.
+    this.delivery.enqueue(entry);
     this.spool.append(line, entry.seq, (err) => {
       if (err) {
         this.spoolBroken = true;
@@ -326,7 +328,6 @@ export class Recorder implements RecordStage {
       }
       done?.(err);
     });
-    this.delivery.enqueue(entry);
   }
 
   private preamble(): string {

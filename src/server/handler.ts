@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Req, Res } from './http.js';
@@ -13,6 +12,7 @@ import { RampartError, toRampartError } from '../errors.js';
 import type { ChatResponse, StreamEvent } from '../translate/ir.js';
 import type { RuntimeHolder } from '../config/runtime.js';
 import type { CompiledModel } from '../config/compile.js';
+import { newRequestId } from './request-id.js';
 
 export interface ModelListFace {
   /** GET /v1/models and /v1/models/{id}, OpenAI or Anthropic list format. */
@@ -256,7 +256,7 @@ export function createHandler(deps: HandlerDeps): (req: Req, res: Res) => void {
   }
 
   return function handle(req: Req, res: Res): void {
-    const requestId = randomUUID();
+    const requestId = newRequestId();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);

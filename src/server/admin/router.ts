@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -19,6 +18,7 @@ import { openaiErrorBody } from '../faces/openai/errors.js';
 import type { AdminRequest, AdminResult, AdminRoute } from './types.js';
 import { toAdminError } from './errors.js';
 import { buildOpenApi, type OpenApiInfo } from './openapi.js';
+import { newRequestId } from '../request-id.js';
 
 /**
  * The admin API's front door. Every call under /admin/v1 goes through the same steps, in this
@@ -219,7 +219,7 @@ export function createAdminRouter(deps: AdminRouterDeps): AdminRouter {
       return true;
     },
     handler(req, res) {
-      const requestId = randomUUID();
+      const requestId = newRequestId();
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const path = q === -1 ? url : url.slice(0, q);

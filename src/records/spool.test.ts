@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Spool } from './spool.js';
+
+const dirs: string[] = [];
+const spoolDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'rampart-spool-unit-'));
+  dirs.push(d);
+  return d;
+};
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const segmentsOf = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('spool-')).sort();
+
+describe('spool', () => {
+  it("durability 'write': a line is in the file when append returns, and its callback has run", async () => {
+    const dir = spoolDir();
+    const spool = new Spool({ dir, sync: false }, 0, () => 'H\t0\t-\n');
+    let called = false;
+    spool.append('E\t1\tline-one\n', 1, (err) => {
+      assert.equal(err, undefined);
+      called = true;
+    });
+    assert.ok(called, 'the callback ran before append returned');
+    assert.match(readFileSync(join(dir, segmentsOf(dir)[0]), 'utf8'), /^H\t0\t-\nE\t1\tline-one\n$/);
+    await spool.close();
+  });
+
+  it("durability 'fdatasync': lines that arrive during a sync are committed together in the next one", async () => {
+    const dir = spoolDir();
+    const spool = new Spool({ dir, sync: true }, 0, () => '');
+    const done = Array.from({ length: 5 }, (_, i) => new Promise<void>((resolve, reject) => {
+      spool.append(`E\t${i + 1}\tx\n`, i + 1, (err) => (err ? reject(err) : resolve()));
+    }));
+    await Promise.all(done);
+    assert.ok(spool.commits <= 2, `${spool.commits} commits for five lines`);
+    await spool.close();
+  });
+
+  it('deletes a rotated segment once everything in it is acknowledged, and close() waits for the deletion', async () => {
+    const dir = spoolDir();
+    const spool = new Spool({ dir, sync: false, segmentBytes: 64 }, 0, () => '');
+    for (let seq = 1; seq <= 4; seq++) spool.append(`E\t${seq}\t${'x'.repeat(40)}\n`, seq);
+    const before = segmentsOf(dir);
+    assert.ok(before.length >= 3, `rotated into several segments: ${before.join(' ')}`);
+    spool.ack(4);
+    await spool.close();
+    const left = segmentsOf(dir);
+    assert.deepEqual(left, [before.at(-1)], 'only the open segment is left');
+  });
+});
