@@ -9,6 +9,7 @@
  * Each setup is warmed up with 5,000 evaluations first, then timed.
  *   npm run build && node dist/bench/guardrail.js [iterations]
  */
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { compileGuardrail, type DetectorKit } from '../src/guardrails/compile.js';
 import { createDetectorKit } from '../src/guardrails/detectors/kit.js';
@@ -56,6 +57,8 @@ const runs: [string, GuardrailDefinition, DetectorKit, string[][]][] = [
   ['full, no learned', deterministic, createDetectorKit(), single],
   ['full, 4 messages', full, kit, quarters],
 ];
+// The figures depend on the host: the same build measured 0.149 ms and 0.093 ms a 4 KB prompt on two days' machines.
+console.log(`bench/guardrail: node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${N} timed evaluations after ${WARMUP} warm-up`);
 for (const [name, def, k, inputs] of runs) {
   const g = compileGuardrail(def, { id: name, version: '1', kit: k });
   // Warm-up to the steady state a gateway under load runs in: over the first ~2,000 evaluations V8

@@ -5,11 +5,11 @@
  *   "structured request log"), (d) Rampart with the built-in default guardrail; (c) and (d) also streaming.
  * Prints req/s, p50/p99 latency and the gateway process's CPU ms per request (from /proc), idle
  * RSS (one second after start) and RSS after the load. Then the same with one connection, where
- * latency is what a target adds to a request rather than queueing behind the others. Usage: npm run build && node dist/bench/overhead/run.js  [BENCH_SECONDS=10 BENCH_CONNECTIONS=10 BENCH_TOOL=autocannon|wrk]
+ * latency is what a target adds to a request rather than queueing behind the others. Usage: npm run build && node dist/bench/overhead/run.js  [BENCH_SECONDS=10 BENCH_CONNECTIONS=10 BENCH_ROUNDS=3 BENCH_TOOL=autocannon|wrk]
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -24,6 +24,8 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 const root = resolve(process.cwd());
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+/** Rounds of the ten-connection measurements; the table shows each target's median over them. */
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 /**
  * The load generator: autocannon (default, from npm) or wrk (BENCH_TOOL=wrk; Debian's `wrk`
  * package). autocannon is JavaScript and takes about a core of its own at these rates, so on two
@@ -115,6 +117,22 @@ async function load(name: string, url: string, body: string, headers: Record<str
 
 const added = (p99: number, base: number): number => Math.round((p99 - base) * 100) / 100;
 
+/**
+ * The rounds of one target folded into one row: each figure is the median over the rounds (the tail at ten
+ * connections moves by several milliseconds from one run to the next on this shared machine).
+ */
+function medianRow(runs: Row[]): Row {
+  const med = (f: (r: Row) => number | undefined): number | undefined => {
+    const v = runs.map(f).filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+    return v.length ? v[(v.length - 1) >> 1] : undefined;
+  };
+  return {
+    ...runs[0],
+    rps: med((r) => r.rps)!, p50: med((r) => r.p50)!, p99: med((r) => r.p99)!, cpuMsPerReq: med((r) => r.cpuMsPerReq),
+    errors: runs.reduce((n, r) => n + r.errors, 0), loadedRssMb: med((r) => r.loadedRssMb),
+  };
+}
+
 /** One wrk run (one thread), read back into autocannon's result shape; latencies in ms. */
 async function wrk(opts: { url: string; method: string; body: string; headers: Record<string, string>; connections: number; duration: number }): Promise<AutocannonResult> {
   // JSON string escapes are also Lua escapes, except \uXXXX: the bench bodies are ASCII.
@@ -201,14 +219,21 @@ async function main() {
     const streamBody = JSON.stringify({ model: 'bench-model', stream: true, messages: [{ role: 'user', content: prompt4k() }] });
     const json = { 'content-type': 'application/json' };
     const auth = (k: string) => ({ ...json, authorization: `Bearer ${k}` });
-    const rows: Row[] = [];
-    rows.push(await load('(a) upstream direct', `${upstream}/v1/chat/completions`, body, json));
-    rows.push(await load('(b) bare undici pass-through', `http://127.0.0.1:${pt.port}/v1/chat/completions`, body, json, pt.child.pid));
-    rows.push(await load('(c) rampart, no guardrail', `http://127.0.0.1:${plain.port}/v1/chat/completions`, body, auth(plain.key), plain.child.pid));
-    rows.push(await load('(c0) rampart, no guardrail, metadata-only records', `http://127.0.0.1:${core.port}/v1/chat/completions`, body, auth(core.key), core.child.pid));
-    rows.push(await load('(c) rampart, no guardrail, streaming', `http://127.0.0.1:${plain.port}/v1/chat/completions`, streamBody, auth(plain.key), plain.child.pid));
-    rows.push(await load('(d) rampart, default guardrail', `http://127.0.0.1:${guarded.port}/v1/chat/completions`, body, auth(guarded.key), guarded.child.pid));
-    rows.push(await load('(d) rampart, default guardrail, streaming', `http://127.0.0.1:${guarded.port}/v1/chat/completions`, streamBody, auth(guarded.key), guarded.child.pid));
+    const targets: Array<[string, string, string, Record<string, string>, number | undefined]> = [
+      ['(a) upstream direct', `${upstream}/v1/chat/completions`, body, json, undefined],
+      ['(b) bare undici pass-through', `http://127.0.0.1:${pt.port}/v1/chat/completions`, body, json, pt.child.pid],
+      ['(c) rampart, no guardrail', `http://127.0.0.1:${plain.port}/v1/chat/completions`, body, auth(plain.key), plain.child.pid],
+      ['(c0) rampart, no guardrail, metadata-only records', `http://127.0.0.1:${core.port}/v1/chat/completions`, body, auth(core.key), core.child.pid],
+      ['(c) rampart, no guardrail, streaming', `http://127.0.0.1:${plain.port}/v1/chat/completions`, streamBody, auth(plain.key), plain.child.pid],
+      ['(d) rampart, default guardrail', `http://127.0.0.1:${guarded.port}/v1/chat/completions`, body, auth(guarded.key), guarded.child.pid],
+      ['(d) rampart, default guardrail, streaming', `http://127.0.0.1:${guarded.port}/v1/chat/completions`, streamBody, auth(guarded.key), guarded.child.pid],
+    ];
+    // Each round measures every target once, in turn, so a slow minute on the shared machine touches every target.
+    const measured: Row[][] = targets.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, [name, url, b, h, pid]] of targets.entries()) measured[i].push(await load(name, url, b, h, pid));
+    }
+    const rows = measured.map(medianRow);
 
     const single: Row[] = [];
     single.push(await load('(a) upstream direct', `${upstream}/v1/chat/completions`, body, json, undefined, 1));
@@ -218,7 +243,7 @@ async function main() {
     single.push(await load('(d) rampart, default guardrail', `http://127.0.0.1:${guarded.port}/v1/chat/completions`, body, auth(guarded.key), guarded.child.pid, 1));
 
     const direct = rows[0];
-    console.log(`\nbench/overhead: ${tool}, ${seconds}s per target, ${connections} connections, 4 KB prompt, node ${process.version}\n`);
+    console.log(`\nbench/overhead: ${tool}, ${seconds}s per target, ${connections} connections, median of ${rounds} rounds, 4 KB prompt, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}\n`);
     console.log('| target | req/s | p50 ms | p99 ms | added p99 ms | gateway CPU ms/req | RSS 1 s after start MB | idle RSS (15 s) MB | RSS after load MB | errors |');
     console.log('|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
@@ -231,7 +256,7 @@ async function main() {
       console.log(`| ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${r === single[0] ? '-' : added(r.p99, single[0].p99)} | ${r.cpuMsPerReq ?? '-'} | ${r.errors} |`);
     }
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-    writeFileSync(join(root, 'bench', 'results', tool === 'wrk' ? 'overhead-wrk.json' : 'overhead.json'), JSON.stringify({ date: new Date().toISOString(), tool, seconds, connections, rows, single }, null, 2));
+    writeFileSync(join(root, 'bench', 'results', tool === 'wrk' ? 'overhead-wrk.json' : 'overhead.json'), JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, tool, seconds, connections, rounds, rows, single, runs: measured }, null, 2));
   } finally {
     for (const p of procs) p.kill('SIGTERM');
   }
