@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Spool } from './spool.js';
+import { sha256Hex } from './canonical.js';
+import { Spool, entryLine, readSpool } from './spool.js';
 
 const dirs: string[] = [];
 const spoolDir = () => {
@@ -16,6 +17,10 @@ after(() => {
 });
 
 const segmentsOf = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('spool-')).sort();
+const entry = (seq: number) => {
+  const auditBody = `{"seq":${seq}}`;
+  return entryLine({ seq, requestId: `r${seq}`, auditHash: sha256Hex(auditBody), auditBody });
+};
 
 describe('spool', () => {
   it("durability 'write': a line is in the file when append returns, and its callback has run", async () => {
@@ -40,6 +45,39 @@ describe('spool', () => {
     await Promise.all(done);
     assert.ok(spool.commits <= 2, `${spool.commits} commits for five lines`);
     await spool.close();
+  });
+
+  it('reading the spool while acknowledged segments are being deleted skips them instead of failing', async () => {
+    // Spilled entries are re-read right after an acknowledgement starts deleting segments in the background.
+    for (let round = 0; round < 10; round++) {
+      const dir = spoolDir();
+      const spool = new Spool({ dir, sync: false, segmentBytes: 64 }, 0, () => '');
+      for (let seq = 1; seq <= 300; seq++) spool.append(entry(seq), seq);
+      spool.ack(250);
+      const replay = readSpool(dir);
+      assert.deepEqual(replay.entries.map((e) => e.seq), Array.from({ length: 50 }, (_, i) => 251 + i));
+      await spool.close();
+    }
+  });
+
+  it('a callback that throws does not stall the spool: later appends are written and drain resolves', async () => {
+    const dir = spoolDir();
+    const spool = new Spool({ dir, sync: false }, 0, () => '');
+    assert.throws(
+      () => spool.append(entry(1), 1, () => {
+        throw new Error('a caller bug');
+      }),
+      /a caller bug/,
+      'the error reaches the caller, not swallowed',
+    );
+    let second = false;
+    spool.append(entry(2), 2, () => {
+      second = true;
+    });
+    assert.ok(second, 'the next append was written and called back');
+    await spool.drain();
+    await spool.close();
+    assert.match(readFileSync(join(dir, segmentsOf(dir)[0]), 'utf8'), /\tr1\t[\s\S]*\tr2\t/);
   });
 
   it('deletes a rotated segment once everything in it is acknowledged, and close() waits for the deletion', async () => {

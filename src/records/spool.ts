@@ -49,20 +49,33 @@ type Done = (err?: Error) => void;
 const SEG = /^spool-(\d{8})\.log$/;
 const segName = (n: number) => `spool-${String(n).padStart(8, '0')}.log`;
 
-/** Segment numbers of the regular files in dir (anything else, e.g. a device node, is not a segment). */
+/**
+ * Segment numbers of the regular files in dir (anything else, e.g. a device node, is not a segment). A segment
+ * deleted while the directory is read (acknowledged segments are unlinked in the background) is left out.
+ */
 function segments(dir: string): number[] {
   return readdirSync(dir)
     .map((n) => SEG.exec(n))
-    .filter((m): m is RegExpExecArray => m !== null && statSync(join(dir, m[0])).isFile())
+    .filter((m): m is RegExpExecArray => m !== null && statSync(join(dir, m[0]), { throwIfNoEntry: false })?.isFile() === true)
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
+}
+
+/** A segment's text, or undefined when it was deleted since it was listed (everything in it was acknowledged). */
+function readSegment(dir: string, n: number): string | undefined {
+  try {
+    return readFileSync(join(dir, segName(n)), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
 }
 
 export function entryLine(e: SpoolEntryLine): string {
   return `E\t${e.seq}\t${e.requestId}\t${e.invHash ?? '-'}\t${e.invBody ?? '-'}\t${e.auditHash}\t${e.auditBody}\n`;
 }
 
-/** Reads every segment of a spool directory (synchronously: it runs once, before serving). */
+/** Reads every segment of a spool directory (synchronously: at start, and when spilled entries are re-read). */
 export function readSpool(dir: string): SpoolReplay {
   mkdirSync(dir, { recursive: true });
   const bySeq = new Map<number, SpoolEntryLine>();
@@ -73,7 +86,8 @@ export function readSpool(dir: string): SpoolReplay {
   let head: SpoolReplay['head'];
   let torn = 0;
   for (const n of segments(dir)) {
-    const text = readFileSync(join(dir, segName(n)), 'utf8');
+    const text = readSegment(dir, n);
+    if (text === undefined) continue;
     for (const line of text.split('\n')) {
       if (!line) continue;
       const p = line.split('\t');
@@ -138,6 +152,8 @@ export class Spool {
   private readonly segmentBytes: number;
   private readonly sync: boolean;
   failures = 0;
+  /** Segments that could not be started; the current one kept growing instead. */
+  rotateFailures = 0;
   lastError: Error | undefined;
   commits = 0;
 
@@ -177,7 +193,7 @@ export class Spool {
 
   /** Everything through seq reached every sink. */
   ack(seq: number): void {
-    if (seq <= this.ackedSeq) return;
+    if (seq <= this.ackedSeq || this.closed) return;
     this.ackedSeq = seq;
     this.append(`A\t${seq}\n`, 0);
     while (this.old.length && this.old[0].maxSeq <= seq) this.remove(this.old.shift()!.n);
@@ -220,11 +236,23 @@ export class Spool {
       } else {
         this.torn = false;
         this.segmentSize += buf.length;
+        if (this.segmentSize >= this.segmentBytes) this.rotate();
       }
-      for (const w of waiters) w(err ?? undefined);
-      if (!err && this.segmentSize >= this.segmentBytes) this.rotate();
+      // Settled before the waiters run: a waiter may append (and, without sync, that append writes at once), and a
+      // waiter that throws must not leave the spool marked as writing, with every later append queued for ever.
       this.writing = false;
-      if (this.pending.length && !this.closed) this.commit();
+      let thrown: { error: unknown } | undefined;
+      for (const w of waiters) {
+        try {
+          w(err ?? undefined);
+        } catch (error) {
+          thrown ??= { error };
+        }
+      }
+      if (this.pending.length && !this.writing && !this.closed) this.commit();
+      // A caller's callback that threw (a bug) surfaces once the spool is consistent: to append's caller without
+      // sync, as an uncaught exception from libuv's callback with it.
+      if (thrown) throw thrown.error;
     };
     if (!this.sync) return finish(writeAllSync(this.fd, buf));
     writeAll(this.fd, buf, 0, (err) => {
@@ -233,22 +261,33 @@ export class Spool {
     });
   }
 
+  /** Starts the next segment; if it cannot be opened (EMFILE, say), the current one keeps growing and it is counted. */
   private rotate(): void {
+    let fd: number;
+    try {
+      fd = openSync(join(this.opts.dir, segName(this.segment + 1)), 'a');
+    } catch (err) {
+      this.lastError = err as Error;
+      this.rotateFailures++;
+      return;
+    }
     closeSync(this.fd);
+    this.fd = fd;
     this.old.push({ n: this.segment, maxSeq: this.segmentMaxSeq });
     this.segment++;
     this.segmentSize = 0;
-    this.fd = openSync(join(this.opts.dir, segName(this.segment)), 'a');
     this.pending.unshift(this.preamble());
     // Segments already acknowledged go at once.
     while (this.old.length && this.old[0].maxSeq <= this.ackedSeq) this.remove(this.old.shift()!.n);
   }
 
   async close(): Promise<void> {
-    await this.drain();
-    if (this.closed) return;
-    this.closed = true;
-    closeSync(this.fd);
+    // A drain resolves as its commit ends, and lines queued meanwhile start the next one: wait until none is left.
+    while (!this.closed && (this.writing || this.pending.length > 0)) await this.drain();
+    if (!this.closed) {
+      this.closed = true;
+      closeSync(this.fd);
+    }
     await Promise.all(this.removing);
   }
 }
