@@ -159,14 +159,30 @@ export class Delivery {
       this.timer = undefined;
     }
     this.running = true;
-    void this.loop().finally(() => {
-      this.running = false;
-      if (this.idle()) {
-        const w = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const f of w) f();
-      } else if (!this.stopped) this.kick();
-    });
+    let failed = false;
+    void this.loop()
+      .catch((err) => {
+        // Re-reading spilled entries can fail (an unreadable spool): report it and try again after retryMs, never
+        // an unhandled rejection that would end the process.
+        failed = true;
+        this.hooks.onError('records delivery failed; retrying', err);
+      })
+      .finally(() => {
+        this.running = false;
+        if (this.idle()) {
+          const w = this.idleWaiters;
+          this.idleWaiters = [];
+          for (const f of w) f();
+        } else if (!this.stopped) {
+          if (failed) {
+            this.timer = setTimeout(() => {
+              this.timer = undefined;
+              this.kick();
+            }, this.retryMs);
+            this.timer.unref();
+          } else this.kick();
+        }
+      });
   }
 
   /**

@@ -3,7 +3,7 @@
  * and counts it; nothing is lost silently.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -111,6 +111,32 @@ describe('records under faults', () => {
     assert.equal(rec.stats().delivered, 200);
     assert.equal(rec.stats().dropped, 0);
     assert.deepEqual(await seqsOf(rec.instanceId), range(200));
+    await rec.close();
+  });
+
+  it('a spool that cannot be re-read is reported and retried, not an unhandled rejection', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const inner = storeSink(store.records);
+    const gated: Sink = { name: 'gated', write: async (b) => (await gate, inner.write(b)), close: async () => {} };
+    const dir = spoolDir();
+    const errors: string[] = [];
+    const rec = await Recorder.create({
+      spoolDir: dir, sinks: [gated], maxQueue: 10, batchSize: 5, flushMs: 1, retryMs: 20,
+      onError: (m) => errors.push(m),
+    });
+    for (let i = 0; i < 100; i++) rec.record(fakeContext());
+    assert.ok(rec.stats().spilled > 50);
+    // The spilled entries' directory is replaced by a file: re-reading them fails (the open segment's fd still works).
+    renameSync(dir, `${dir}.moved`);
+    writeFileSync(dir, 'not a directory');
+    open();
+    await until(() => errors.some((m) => /records delivery failed/.test(m)));
+    rmSync(dir);
+    renameSync(`${dir}.moved`, dir);
+    await rec.flush();
+    assert.equal(rec.stats().delivered, 100);
+    assert.deepEqual(await seqsOf(rec.instanceId), range(100));
     await rec.close();
   });
 
