@@ -98,13 +98,16 @@ export class Delivery {
       this.queue.push(entry);
     }
     if (this.queue.length >= this.batchSize) this.kick();
-    else if (!this.timer && !this.running) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.kick();
-      }, this.flushMs);
-      this.timer.unref();
-    }
+    else if (!this.timer && !this.running) this.kickAfter(this.flushMs);
+  }
+
+  /** Starts the loop after ms, without keeping the process alive for it. */
+  private kickAfter(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.kick();
+    }, ms);
+    this.timer.unref();
   }
 
   /** A spool write failed: an entry kept only on disk is lost. */
@@ -174,13 +177,8 @@ export class Delivery {
           this.idleWaiters = [];
           for (const f of w) f();
         } else if (!this.stopped) {
-          if (failed) {
-            this.timer = setTimeout(() => {
-              this.timer = undefined;
-              this.kick();
-            }, this.retryMs);
-            this.timer.unref();
-          } else this.kick();
+          if (failed) this.kickAfter(this.retryMs);
+          else this.kick();
         }
       });
   }
