@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -90,5 +91,21 @@ describe('spool', () => {
     await spool.close();
     const left = segmentsOf(dir);
     assert.deepEqual(left, [before.at(-1)], 'only the open segment is left');
+  });
+
+  it("durability 'write': a line the file system takes only in part fails its append, and is not counted as written", () => {
+    // A file-size limit (ulimit -f, 8 x 512 bytes; Node ignores SIGXFSZ) makes write(2) short, then EFBIG.
+    const dir = spoolDir();
+    const child = `
+      const { Spool } = await import(${JSON.stringify(new URL('./spool.js', import.meta.url).href)});
+      const spool = new Spool({ dir: ${JSON.stringify(dir)}, sync: false }, 0, () => '');
+      const codes = [];
+      spool.append('E\\t1\\t' + 'x'.repeat(3000) + '\\n', 1, (err) => codes.push(err?.code ?? 'ok'));
+      spool.append('E\\t2\\t' + 'y'.repeat(3000) + '\\n', 2, (err) => codes.push(err?.code ?? 'ok'));
+      console.log(JSON.stringify({ codes, failures: spool.failures }));
+    `;
+    const out = execFileSync('sh', ['-c', `ulimit -f 8 && exec "${process.execPath}" --input-type=module -e "$0"`, child]).toString();
+    assert.deepEqual(JSON.parse(out), { codes: ['ok', 'EFBIG'], failures: 1 });
+    assert.equal(statSync(join(dir, segmentsOf(dir)[0])).size, 4096, 'the first line whole, the second cut at the limit');
   });
 });

@@ -223,7 +223,7 @@ export class Spool {
     if (this.pending.length === 0) return;
     this.writing = true;
     // After a failed write a partial line may sit at the end of the file: end it so the next line stays whole.
-    const buf = Buffer.from((this.torn ? '\n' : '') + this.pending.join(''));
+    const text = (this.torn ? '\n' : '') + (this.pending.length === 1 ? this.pending[0] : this.pending.join(''));
     const waiters = this.waiters;
     this.pending = [];
     this.waiters = [];
@@ -235,7 +235,7 @@ export class Spool {
         this.torn = true;
       } else {
         this.torn = false;
-        this.segmentSize += buf.length;
+        this.segmentSize += Buffer.byteLength(text);
         if (this.segmentSize >= this.segmentBytes) this.rotate();
       }
       // Settled before the waiters run: a waiter may append (and, without sync, that append writes at once), and a
@@ -254,8 +254,8 @@ export class Spool {
       // sync, as an uncaught exception from libuv's callback with it.
       if (thrown) throw thrown.error;
     };
-    if (!this.sync) return finish(writeAllSync(this.fd, buf));
-    writeAll(this.fd, buf, 0, (err) => {
+    if (!this.sync) return finish(writeAllSync(this.fd, text));
+    writeAll(this.fd, Buffer.from(text), 0, (err) => {
       if (err) return finish(err);
       fdatasync(this.fd, (e) => finish(e));
     });
@@ -292,9 +292,17 @@ export class Spool {
   }
 }
 
-function writeAllSync(fd: number, buf: Buffer): Error | null {
+/**
+ * Writes the string itself (no Buffer per line: that was a fresh ArrayBuffer for every record over 4 KB); only a
+ * short write (a full disk, say) falls back to a Buffer to write the rest from the right byte.
+ */
+function writeAllSync(fd: number, text: string): Error | null {
   try {
-    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    const n = writeSync(fd, text);
+    const size = Buffer.byteLength(text);
+    if (n === size) return null;
+    const buf = Buffer.from(text);
+    for (let off = n; off < size; ) off += writeSync(fd, buf, off, size - off);
     return null;
   } catch (err) {
     return err as Error;
