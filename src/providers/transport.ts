@@ -38,7 +38,7 @@ export interface PostOptions {
   accept?: string;
 }
 
-/** Sends the request; resolves with a 2xx response, throws UpstreamError otherwise. */
+/** Streaming calls: sends the request; resolves with a 2xx response for the codec to read, throws UpstreamError otherwise. */
 export async function postJson(o: PostOptions): Promise<Dispatcher.ResponseData> {
   let res: Dispatcher.ResponseData;
   try {
@@ -58,7 +58,7 @@ export async function postJson(o: PostOptions): Promise<Dispatcher.ResponseData>
   o.scope.end();
   let text = '';
   try {
-    text = await readBodyText(res.body, MAX_ERROR_BODY_BYTES, 'truncate');
+    text = await readErrorText(res.body, MAX_ERROR_BODY_BYTES);
   } catch {
     // The status is what matters; an unreadable error body leaves a generic message.
   }
@@ -106,15 +106,14 @@ function pickMessage(j: unknown): string | undefined {
   return undefined;
 }
 
-/** Reads a body up to `limit` bytes; past it either truncates (error bodies) or fails closed. */
-export async function readBodyText(body: AsyncIterable<Buffer> & { destroy(): unknown }, limit: number, over: 'truncate' | 'fail'): Promise<string> {
+/** Reads an error body up to `limit` bytes, cutting the rest (streaming calls; callJson cuts its own). */
+async function readErrorText(body: AsyncIterable<Buffer> & { destroy(): unknown }, limit: number): Promise<string> {
   const parts: Buffer[] = [];
   let n = 0;
   for await (const chunk of body) {
     n += chunk.length;
     if (n > limit) {
       body.destroy();
-      if (over === 'fail') throw new UpstreamError('upstream_error', { message: 'The model provider response is too large.', retryable: false });
       parts.push(chunk.subarray(0, chunk.length - (n - limit)));
       break;
     }
@@ -123,21 +122,100 @@ export async function readBodyText(body: AsyncIterable<Buffer> & { destroy(): un
   return Buffer.concat(parts).toString('utf8');
 }
 
-/** Reads and parses a 2xx JSON body, size-bounded. */
-export async function readJson(res: Dispatcher.ResponseData, scope: CallScope): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readBodyText(res.body, MAX_RESPONSE_BYTES, 'fail');
-  } catch (err) {
-    throw toUpstreamError(err, scope, false);
-  } finally {
-    scope.end();
-  }
+/**
+ * Sends a request and reads its JSON answer (non-streaming calls). Through undici's dispatch API with a handler that
+ * collects the bytes: the `request` API's response stream and async iteration cost ~13 µs of CPU a call here (a
+ * third of the call), for a body read whole anyway. A 2xx body over MAX_RESPONSE_BYTES fails closed; an error body
+ * is cut at MAX_ERROR_BODY_BYTES. The caller's signal (client gone, timeouts) aborts the call, queued or not.
+ */
+export async function callJson(o: PostOptions): Promise<unknown> {
+  const { status, headers, text } = await exchange(o);
+  if (status < 200 || status >= 300) throw httpError(status, text, headers);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
     throw new UpstreamError('upstream_error', { message: 'The model provider sent malformed JSON.', retryable: true, cause: err });
   }
+}
+
+interface Exchange {
+  status: number;
+  headers: Dispatcher.ResponseData['headers'];
+  text: string;
+}
+
+function exchange(o: PostOptions): Promise<Exchange> {
+  const { scope } = o;
+  return new Promise<Exchange>((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    let status = 0;
+    let headers: Exchange['headers'] = {};
+    let controller: Dispatcher.DispatchController | undefined;
+    let abortReason: Error | undefined;
+    let settled = false;
+    const settle = (err: RampartError | undefined, text = '') => {
+      if (settled) return;
+      settled = true;
+      scope.signal.removeEventListener('abort', onAbort);
+      scope.end();
+      if (err) reject(err);
+      else resolve({ status, headers, text });
+    };
+    // Settles at once; a request still queued for a connection is aborted when it gets one.
+    const onAbort = () => {
+      abortReason = scope.signal.reason instanceof Error ? scope.signal.reason : new Error('aborted');
+      controller?.abort(abortReason);
+      settle(toUpstreamError(abortReason, scope, false));
+    };
+    if (scope.signal.aborted) return onAbort();
+    scope.signal.addEventListener('abort', onAbort, { once: true });
+    o.dispatcher.dispatch(
+      {
+        origin: o.url.origin,
+        path: `${o.url.pathname}${o.url.search}`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: o.accept ?? 'application/json', ...o.headers },
+        body: o.body,
+      },
+      {
+        onRequestStart(c) {
+          controller = c;
+          if (abortReason) c.abort(abortReason);
+        },
+        onResponseStart(_c, statusCode, h) {
+          status = statusCode;
+          headers = h;
+        },
+        onResponseData(c, chunk) {
+          if (settled) return;
+          const ok = status >= 200 && status < 300;
+          const limit = ok ? MAX_RESPONSE_BYTES : MAX_ERROR_BODY_BYTES;
+          size += chunk.length;
+          if (size <= limit) {
+            parts.push(chunk);
+            return;
+          }
+          if (ok) {
+            settle(new UpstreamError('upstream_error', { message: 'The model provider response is too large.', retryable: false }));
+          } else {
+            parts.push(chunk.subarray(0, chunk.length - (size - limit)));
+            settle(undefined, Buffer.concat(parts).toString('utf8'));
+          }
+          // The rest of the body is not wanted: the connection goes rather than being drained.
+          c.abort(new Error('response body over its limit'));
+        },
+        onResponseEnd() {
+          settle(undefined, Buffer.concat(parts).toString('utf8'));
+        },
+        onResponseError(_c, err) {
+          // An error body that breaks off still answers with its status, as far as it came.
+          if (status !== 0 && (status < 200 || status >= 300)) settle(undefined, Buffer.concat(parts).toString('utf8'));
+          else settle(toUpstreamError(err, scope, false));
+        },
+      },
+    );
+  });
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);

@@ -4,7 +4,7 @@ import type { AnthropicProviderConfig } from '../../config/schema.js';
 import { RampartError } from '../../errors.js';
 import type { ChatRequest, ChatResponse, EmbeddingResponse, StreamEvent } from '../../translate/ir.js';
 import { createDispatcher, resolveTimeouts } from '../http.js';
-import { bodyChunks, callScope, postJson, primeStream, readJson } from '../transport.js';
+import { bodyChunks, callJson, callScope, postJson, primeStream } from '../transport.js';
 import { parseSSE } from '../sse.js';
 import type { Deployment, Provider, Timeouts, UpstreamCall } from '../types.js';
 import { decodeMessage, decodeMessageStream } from './decode.js';
@@ -38,8 +38,7 @@ export function createAnthropicProvider(cfg: AnthropicProviderInput, deps: Anthr
     async chat(req: ChatRequest, dep: Deployment, call: UpstreamCall): Promise<ChatResponse> {
       const scope = callScope(call, timeouts);
       const body = JSON.stringify(encodeMessages({ ...req, stream: false }, dep.upstreamModel));
-      const res = await postJson({ dispatcher, url: messagesUrl, headers: headers(), body, scope });
-      return decodeMessage(await readJson(res, scope));
+      return decodeMessage(await callJson({ dispatcher, url: messagesUrl, headers: headers(), body, scope }));
     },
 
     async chatStream(req: ChatRequest, dep: Deployment, call: UpstreamCall): Promise<AsyncIterable<StreamEvent>> {

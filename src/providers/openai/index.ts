@@ -10,7 +10,7 @@ import { parseSSE } from '../sse.js';
 import type { Deployment, Provider, Timeouts, UpstreamCall } from '../types.js';
 import { decodeChat, decodeChatStream, decodeEmbeddings } from './decode.js';
 import { encodeChat, encodeEmbeddings } from './encode.js';
-import { bodyChunks, callScope, postJson, primeStream, readJson } from '../transport.js';
+import { bodyChunks, callJson, callScope, postJson, primeStream } from '../transport.js';
 
 export interface OpenAIProviderDeps {
   /** Injected in tests or shared pools; otherwise one dispatcher per provider from its config. */
@@ -49,8 +49,7 @@ export function createOpenAIProvider(cfg: OpenAIProviderConfig, deps: OpenAIProv
     async chat(req: ChatRequest, dep: Deployment, call: UpstreamCall): Promise<ChatResponse> {
       const scope = callScope(call, timeouts);
       const body = encodeChat({ ...req, stream: false }, { upstreamModel: dep.upstreamModel, maxTokensField });
-      const res = await postJson({ dispatcher, url: url('/chat/completions'), headers: headers(call), body: JSON.stringify(body), scope });
-      return decodeChat(await readJson(res, scope));
+      return decodeChat(await callJson({ dispatcher, url: url('/chat/completions'), headers: headers(call), body: JSON.stringify(body), scope }));
     },
 
     async chatStream(req: ChatRequest, dep: Deployment, call: UpstreamCall): Promise<AsyncIterable<StreamEvent>> {
@@ -70,8 +69,7 @@ export function createOpenAIProvider(cfg: OpenAIProviderConfig, deps: OpenAIProv
     async embed(req: EmbeddingRequest, dep: Deployment, call: UpstreamCall): Promise<EmbeddingResponse> {
       const scope = callScope(call, timeouts);
       const body = encodeEmbeddings(req, dep.upstreamModel);
-      const res = await postJson({ dispatcher, url: url('/embeddings'), headers: headers(call), body: JSON.stringify(body), scope });
-      return decodeEmbeddings(await readJson(res, scope), dep.upstreamModel);
+      return decodeEmbeddings(await callJson({ dispatcher, url: url('/embeddings'), headers: headers(call), body: JSON.stringify(body), scope }), dep.upstreamModel);
     },
 
     async close(): Promise<void> {
