@@ -22,8 +22,9 @@ export const RecordsConfigSchema = z
     /** Per-application content policy, by application id. */
     applications: z.record(z.string(), contentPolicy).default({}),
     /**
-     * How durable a record is before the answer's last byte. `write` (default): written to the spool file, so it
-     * survives a crash or `kill -9` of the gateway (the kernel holds it); `fdatasync`: also flushed to the disk, so it
+     * How durable a record is before the answer's last byte. `write` (default): written to the spool file (one
+     * write for all the answers of an event-loop turn), so it survives a crash or `kill -9` of the gateway (the kernel
+     * holds it); `fdatasync`: also flushed to the disk, so it
      * survives power loss, at the cost of a disk sync per group commit (milliseconds of latency on most disks).
      */
     durability: z.enum(['write', 'fdatasync']).default('write'),
