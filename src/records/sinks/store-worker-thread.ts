@@ -5,9 +5,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore } from '../../store/index.js';
 import type { StoreConfig } from '../../store/types.js';
-import type { RecordBatch } from '../types.js';
+import { unpackBatch, type PackedBatch } from './store-worker.js';
 
-type Message = { type: 'write'; id: number; batch: RecordBatch } | { type: 'close'; id: number };
+type Message = { type: 'write'; id: number; batch: PackedBatch } | { type: 'close'; id: number };
 
 const port = parentPort!;
 const store = await openStore({ ...(workerData as { store: StoreConfig }).store, autoMigrate: false });
@@ -15,7 +15,7 @@ port.on('message', (m: Message) => {
   void (async () => {
     try {
       if (m.type === 'write') {
-        await store.records.writeBatch(m.batch);
+        await store.records.writeBatch(unpackBatch(m.batch));
       } else {
         await store.close();
       }
