@@ -34,15 +34,32 @@ storeConformance(
 );
 
 describe('sqlite specifics', () => {
-  it('uses WAL and records every migration', async () => {
+  it('uses WAL and 16 KiB pages, and records every migration', async () => {
     const path = join(dir, 'specifics.db');
     const store = await openStore({ kind: 'sqlite', path });
     await store.close();
     const db = new Database(path, { readonly: true });
     try {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+      assert.equal(db.pragma('page_size', { simple: true }), 16384);
       const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
       assert.deepEqual(versions, MIGRATIONS.map((m) => m.version));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('opens a database made with another page size as it is', async () => {
+    const path = join(dir, 'small-pages.db');
+    const old = new Database(path);
+    old.pragma('page_size = 4096');
+    old.pragma('journal_mode = WAL');
+    old.close();
+    await (await openStore({ kind: 'sqlite', path })).close();
+    const db = new Database(path, { readonly: true });
+    try {
+      assert.equal(db.pragma('page_size', { simple: true }), 4096);
+      assert.ok(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get());
     } finally {
       db.close();
     }

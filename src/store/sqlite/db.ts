@@ -14,6 +14,10 @@ export function openDatabase(path: string): Database.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   try {
+    // Takes effect only on a new, empty file (an existing one keeps its size). A 6 KB invocation record then fits
+    // one page instead of a page and an overflow page: the records writer made ~15% fewer system calls and the
+    // gateway served 3-5% more requests under bench/overhead's load.
+    db.pragma('page_size = 16384');
     // WAL lets readers (the gateway's hot path) proceed while the CLI or another instance writes.
     db.pragma('journal_mode = WAL');
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
