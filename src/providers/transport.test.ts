@@ -36,11 +36,14 @@ routes.set('/ok', (_req, res) => {
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end('{"answer":42}');
 });
+/** Whether the server got to send all of /huge before the client let go. */
+let hugeSentWhole: boolean | undefined;
 routes.set('/huge', (_req, res) => {
-  // One byte over the limit, in 1 MiB chunks.
+  // 8 MiB over the limit, in 1 MiB chunks.
   res.writeHead(200, { 'content-type': 'application/json' });
   const chunk = Buffer.alloc(1024 * 1024, 0x20);
-  let left = MAX_RESPONSE_BYTES + 1;
+  let left = MAX_RESPONSE_BYTES + 8 * 1024 * 1024;
+  res.on('close', () => (hugeSentWhole = res.writableFinished));
   const more = () => {
     while (left > 0) {
       const part = left >= chunk.length ? chunk : chunk.subarray(0, left);
@@ -49,7 +52,6 @@ routes.set('/huge', (_req, res) => {
     }
     res.end();
   };
-  res.on('close', () => (left = 0));
   more();
 });
 routes.set('/huge-error', (_req, res) => {
@@ -68,6 +70,15 @@ routes.set('/error-cut', (_req, res) => {
 });
 routes.set('/hang', (_req, res) => {
   hanging.add(res);
+});
+routes.set('/early-hints-then-stall', (_req, res) => {
+  res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+  hanging.add(res);
+});
+routes.set('/early-hints-then-answer', (_req, res) => {
+  res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end('{"answer":43}');
 });
 
 function call(path: string, opts: { signal?: AbortSignal; timeouts?: Partial<Timeouts>; maxConnections?: number; dispatcher?: ReturnType<typeof createDispatcher> } = {}) {
@@ -91,11 +102,23 @@ describe('callJson', () => {
     assert.deepEqual(await call('/ok'), { answer: 42 });
   });
 
-  it('fails closed on a 2xx body over the size limit, without reading the rest', async () => {
+  it('fails closed on a 2xx body over the size limit, and drops the connection instead of reading the rest', async () => {
     const err = await rejection(call('/huge'));
     assert.equal(err.code, 'upstream_error');
     assert.equal(err.retryable, false);
     assert.match(err.message, /too large/);
+    while (hugeSentWhole === undefined) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(hugeSentWhole, false, 'the server could not send the whole body');
+  });
+
+  it('takes the answer after a 1xx informational response, not the 1xx', async () => {
+    assert.deepEqual(await call('/early-hints-then-answer'), { answer: 43 });
+  });
+
+  it('an answer that stalls after a 1xx is a retryable timeout, not an HTTP error', async () => {
+    const err = await rejection(call('/early-hints-then-stall', { timeouts: { firstByteMs: 100, idleMs: 100 } }));
+    assert.equal(err.code, 'upstream_timeout');
+    assert.equal(err.retryable, true);
   });
 
   it('cuts an error body at its limit and still answers with the status and Retry-After', async () => {

@@ -1,7 +1,8 @@
 /**
- * The HTTP plumbing every JSON-over-HTTP provider shares (OpenAI-compatible and Anthropic):
- * undici `request` on the provider's dispatcher, size-bounded body reads, and one mapping from
- * transport failures to UpstreamError. Providers keep only their wire codecs.
+ * The HTTP plumbing every JSON-over-HTTP provider shares (OpenAI-compatible and Anthropic): on the
+ * provider's undici dispatcher, `callJson` (dispatch API) for whole JSON answers and `postJson`
+ * (request API) for streams, size-bounded body reads, and one mapping from transport failures to
+ * UpstreamError. Providers keep only their wire codecs.
  */
 import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from './undici.js';
@@ -168,53 +169,61 @@ function exchange(o: PostOptions): Promise<Exchange> {
       controller?.abort(abortReason);
       settle(toUpstreamError(abortReason, scope, false));
     };
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        controller = c;
+        if (abortReason) c.abort(abortReason);
+      },
+      onResponseStart(_c, statusCode, h) {
+        // 1xx (103 Early Hints, say) come through here too; only the final answer counts.
+        if (statusCode < 200) return;
+        status = statusCode;
+        headers = h;
+      },
+      onResponseData(c, chunk) {
+        if (settled) return;
+        const ok = status >= 200 && status < 300;
+        const limit = ok ? MAX_RESPONSE_BYTES : MAX_ERROR_BODY_BYTES;
+        size += chunk.length;
+        if (size <= limit) {
+          parts.push(chunk);
+          return;
+        }
+        if (ok) {
+          settle(new UpstreamError('upstream_error', { message: 'The model provider response is too large.', retryable: false }));
+        } else {
+          parts.push(chunk.subarray(0, chunk.length - (size - limit)));
+          settle(undefined, Buffer.concat(parts).toString('utf8'));
+        }
+        // The rest of the body is not wanted: the connection goes rather than being drained.
+        c.abort(new Error('response body over its limit'));
+      },
+      onResponseEnd() {
+        settle(undefined, Buffer.concat(parts).toString('utf8'));
+      },
+      onResponseError(_c, err) {
+        // An error body that breaks off still answers with its status, as far as it came.
+        if (status !== 0 && (status < 200 || status >= 300)) settle(undefined, Buffer.concat(parts).toString('utf8'));
+        else settle(toUpstreamError(err, scope, false));
+      },
+    };
     if (scope.signal.aborted) return onAbort();
     scope.signal.addEventListener('abort', onAbort, { once: true });
-    o.dispatcher.dispatch(
-      {
-        origin: o.url.origin,
-        path: `${o.url.pathname}${o.url.search}`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: o.accept ?? 'application/json', ...o.headers },
-        body: o.body,
-      },
-      {
-        onRequestStart(c) {
-          controller = c;
-          if (abortReason) c.abort(abortReason);
+    try {
+      o.dispatcher.dispatch(
+        {
+          origin: o.url.origin,
+          path: `${o.url.pathname}${o.url.search}`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: o.accept ?? 'application/json', ...o.headers },
+          body: o.body,
         },
-        onResponseStart(_c, statusCode, h) {
-          status = statusCode;
-          headers = h;
-        },
-        onResponseData(c, chunk) {
-          if (settled) return;
-          const ok = status >= 200 && status < 300;
-          const limit = ok ? MAX_RESPONSE_BYTES : MAX_ERROR_BODY_BYTES;
-          size += chunk.length;
-          if (size <= limit) {
-            parts.push(chunk);
-            return;
-          }
-          if (ok) {
-            settle(new UpstreamError('upstream_error', { message: 'The model provider response is too large.', retryable: false }));
-          } else {
-            parts.push(chunk.subarray(0, chunk.length - (size - limit)));
-            settle(undefined, Buffer.concat(parts).toString('utf8'));
-          }
-          // The rest of the body is not wanted: the connection goes rather than being drained.
-          c.abort(new Error('response body over its limit'));
-        },
-        onResponseEnd() {
-          settle(undefined, Buffer.concat(parts).toString('utf8'));
-        },
-        onResponseError(_c, err) {
-          // An error body that breaks off still answers with its status, as far as it came.
-          if (status !== 0 && (status < 200 || status >= 300)) settle(undefined, Buffer.concat(parts).toString('utf8'));
-          else settle(toUpstreamError(err, scope, false));
-        },
-      },
-    );
+        handler,
+      );
+    } catch (err) {
+      // undici reports its own failures through onResponseError; this is for a dispatcher that throws.
+      settle(toUpstreamError(err, scope, false));
+    }
   });
 }
 

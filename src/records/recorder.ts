@@ -1,7 +1,7 @@
 /**
  * The Recorder: the pipeline's `record` stage. On the request path it only builds the invocation record and the
- * sealed audit event and appends one line to the write-ahead spool (written at once, or group-committed and
- * fdatasync'd under `durability: fdatasync`); a background loop
+ * sealed audit event and appends one line to the write-ahead spool (written with the other lines of its event-loop
+ * turn, or group-committed and fdatasync'd under `durability: fdatasync`); a background loop
  * delivers batches to every sink, retrying a failing sink without losing order, and acknowledges delivered entries
  * in the spool. Overflow of the in-memory queue spills to the spool (entries are re-read from disk), and any drop
  * is counted. At start the unacknowledged spool tail is replayed and streams cut by a crash get truncated records.
@@ -164,7 +164,7 @@ export class Recorder implements RecordStage {
     return rec;
   }
 
-  /** The record stage: waits for nothing but the spool's write(2), never throws into the request path. */
+  /** The record stage: appends the record to the spool without waiting for the write; never throws into the request path. */
   record(ctx: RequestContext): void {
     if (this.recordedCtx.has(ctx)) return;
     try {
@@ -315,7 +315,7 @@ export class Recorder implements RecordStage {
       auditHash: entry.audit.hash,
       auditBody: entry.audit.body,
     });
-    // Queued first: the spool may call back before append returns, and a failed write must find the entry counted.
+    // Queued first: the spool calls back at once when it is closed, and a failed write must find the entry counted.
     this.delivery.enqueue(entry);
     this.spool.append(line, entry.seq, (err) => {
       if (err) {

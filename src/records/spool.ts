@@ -183,7 +183,8 @@ export class Spool {
   }
 
   /**
-   * Queues a line; `done` runs once it is on disk (or the write failed), never before append returns. With sync,
+   * Queues a line; `done` runs once it is on disk (or the write failed), after append returns (at once, with an
+   * error, when the spool is closed). With sync,
    * nothing blocks; without, the lines of this event-loop turn are written together when it ends: one write(2) for
    * every answer that turn finished, where one per line cost ~20% of the gateway's CPU per request under load.
    */
@@ -242,6 +243,7 @@ export class Spool {
     this.writing = true;
     // After a failed write a partial line may sit at the end of the file: end it so the next line stays whole.
     const text = (this.torn ? '\n' : '') + (this.pending.length === 1 ? this.pending[0] : this.pending.join(''));
+    const size = Buffer.byteLength(text);
     const waiters = this.waiters;
     this.pending = [];
     this.waiters = [];
@@ -253,7 +255,7 @@ export class Spool {
         this.torn = true;
       } else {
         this.torn = false;
-        this.segmentSize += Buffer.byteLength(text);
+        this.segmentSize += size;
         if (this.segmentSize >= this.segmentBytes) this.rotate();
       }
       // Settled before the waiters run: a waiter may append, and a waiter that throws must not leave the spool marked
@@ -272,7 +274,7 @@ export class Spool {
       // the setImmediate or libuv callback that ran it.
       if (thrown) throw thrown.error;
     };
-    if (!this.sync) return finish(writeAllSync(this.fd, text));
+    if (!this.sync) return finish(writeAllSync(this.fd, text, size));
     writeAll(this.fd, Buffer.from(text), 0, (err) => {
       if (err) return finish(err);
       fdatasync(this.fd, (e) => finish(e));
@@ -314,10 +316,9 @@ export class Spool {
  * Writes the string itself (no Buffer per line: that was a fresh ArrayBuffer for every record over 4 KB); only a
  * short write (a full disk, say) falls back to a Buffer to write the rest from the right byte.
  */
-function writeAllSync(fd: number, text: string): Error | null {
+function writeAllSync(fd: number, text: string, size: number): Error | null {
   try {
     const n = writeSync(fd, text);
-    const size = Buffer.byteLength(text);
     if (n === size) return null;
     const buf = Buffer.from(text);
     for (let off = n; off < size; ) off += writeSync(fd, buf, off, size - off);
