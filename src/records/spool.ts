@@ -184,9 +184,9 @@ export class Spool {
 
   /**
    * Queues a line; `done` runs once it is on disk (or the write failed), after append returns (at once, with an
-   * error, when the spool is closed). With sync,
-   * nothing blocks; without, the lines of this event-loop turn are written together when it ends: one write(2) for
-   * every answer that turn finished, where one per line cost ~20% of the gateway's CPU per request under load.
+   * error, when the spool is closed). With sync, nothing blocks; without, the lines of this event-loop turn are
+   * written together when it ends: one write(2) for every answer that turn finished, where one per line cost ~20% of
+   * the gateway's CPU per request under load.
    */
   append(line: string, seq: number, done?: Done): void {
     if (this.closed) {

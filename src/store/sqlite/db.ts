@@ -15,7 +15,7 @@ export function openDatabase(path: string): Database.Database {
   const db = new Database(path);
   try {
     // Takes effect only on a new, empty file (an existing one keeps its size). A 6 KB invocation record then fits
-    // one page instead of a page and an overflow page: the records writer made ~15% fewer system calls and the
+    // one page instead of a page and an overflow page: the records writer spent ~15% less system time and the
     // gateway served 3-5% more requests under bench/overhead's load.
     db.pragma('page_size = 16384');
     // WAL lets readers (the gateway's hot path) proceed while the CLI or another instance writes.
