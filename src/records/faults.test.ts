@@ -3,7 +3,7 @@
  * and counts it; nothing is lost silently.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -176,6 +176,26 @@ describe('records under faults', () => {
     await again.flush();
     assert.deepEqual(await seqsOf(rec.instanceId), range(80));
     await again.close();
+  });
+
+  it('a spool segment that cannot be started is counted and the current one keeps the records', async () => {
+    const dir = spoolDir();
+    // The next segment's name taken by a directory: opening it fails (EISDIR), as EMFILE would.
+    mkdirSync(join(dir, 'spool-00000002.log'));
+    const rec = await Recorder.create({ spoolDir: dir, sinks: [storeSink(store.records)], flushMs: 1, sync: false, segmentBytes: 1024 });
+    const ctxs = Array.from({ length: 5 }, () => fakeContext());
+    for (const c of ctxs) await rec.beforeLastByte(c);
+    await rec.flush();
+    const s = rec.stats();
+    assert.ok(s.spoolRotateFailures >= 1, `rotate failures ${s.spoolRotateFailures}`);
+    assert.equal(s.spoolFailures, 0);
+    assert.equal(s.healthy, true);
+    for (const c of ctxs) assert.ok(await store.records.getInvocation(c.requestId));
+    assert.ok(statSync(join(dir, 'spool-00000001.log')).size > 5 * 1024, 'every record went to the first segment');
+    const registry = new Registry();
+    registerRecorderMetrics(registry, rec);
+    assert.match(await registry.metrics(), /rampart_records_spool_rotate_failures [1-9]/);
+    await rec.close();
   });
 
   /** A spool whose segment is /dev/full: every write fails with ENOSPC, as on a full disk. */

@@ -16,6 +16,7 @@ const FIELDS: Array<[Numeric, string]> = [
   ['replayed', 'records replayed from the spool at start'],
   ['recoveredTruncated', 'streams cut by a crash, recorded as truncated at start'],
   ['spoolFailures', 'failed spool writes (disk full, I/O error)'],
+  ['spoolRotateFailures', 'new spool segments that could not be opened (the current segment keeps growing)'],
   ['notDurable', 'records whose spool write failed'],
 ];
 

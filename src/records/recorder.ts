@@ -77,6 +77,8 @@ export interface RecorderStats {
   replayed: number;
   recoveredTruncated: number;
   spoolFailures: number;
+  /** New spool segments that could not be opened (the current one kept growing instead). */
+  spoolRotateFailures: number;
   spoolCommits: number;
   notDurable: number;
   sinkErrors: Record<string, number>;
@@ -276,6 +278,7 @@ export class Recorder implements RecordStage {
       replayed: this.replayed,
       recoveredTruncated: this.recoveredTruncated,
       spoolFailures: this.spool.failures,
+      spoolRotateFailures: this.spool.rotateFailures,
       spoolCommits: this.spool.commits,
       notDurable: this.notDurable,
       sinkErrors: d.sinkErrors,
