@@ -145,22 +145,20 @@ export function evaluatePlan(plan: Plan, texts: readonly string[], source: TextS
   // cached for the last few texts only, so a conversation is not tokenised once per classifier.
   const content = plan.content.filter((c) => c.dir[source].enabled);
   if (content.length > 0) {
-    const scorers: Array<{ name: string; classifier: Plan['content'][number]['classifier']; skip: readonly boolean[] | undefined }> = [];
+    // One scorer per classifier, holding its highest score over the texts and the time it took; a classifier that
+    // fails on one text (or overruns its budget) has no score.
+    const scorers = new Map<string, { classifier: Plan['content'][number]['classifier']; skip: readonly boolean[] | undefined; best: number; spent: number; failed: boolean }>();
     for (const c of content) {
-      if (scorers.some((x) => x.name === c.classifier.name)) continue;
+      if (scorers.has(c.classifier.name)) continue;
       // The prompt-attack classifier serves PROMPT_ATTACK alone (compile.ts), so its texts can be narrowed.
       const skip = c.type === 'PROMPT_ATTACK' && plan.promptAttackScope === 'user' ? opts.trusted : undefined;
-      scorers.push({ name: c.classifier.name, classifier: c.classifier, skip });
+      scorers.set(c.classifier.name, { classifier: c.classifier, skip, best: 0, spent: 0, failed: false });
     }
-    // The highest score of each classifier over the texts; a classifier that fails on one text has none.
-    const scores = new Map<string, number>(scorers.map((x) => [x.name, 0]));
-    // The time budget is per classifier over all texts of the call, as when each scored its texts in one go.
-    const spent = new Map<string, number>(scorers.map((x) => [x.name, 0]));
     for (let j = 0; j < texts.length; j++) {
       const text = texts[j];
       if (!text) continue;
-      for (const x of scorers) {
-        if (x.skip?.[j] === true || !scores.has(x.name)) continue;
+      for (const x of scorers.values()) {
+        if (x.skip?.[j] === true || x.failed) continue;
         const t0 = performance.now();
         const score = guarded('content', () => {
           const s = x.classifier.score(text);
@@ -169,20 +167,24 @@ export function evaluatePlan(plan: Plan, texts: readonly string[], source: TextS
           return s;
         });
         // A failed classifier has no score; onError already decided whether that blocks.
-        if (score === undefined) scores.delete(x.name);
-        else if (score > scores.get(x.name)!) scores.set(x.name, score);
-        const total = spent.get(x.name)! + (performance.now() - t0);
-        spent.set(x.name, total);
-        if (score !== undefined && total > plan.budgetMs) {
+        if (score === undefined) {
+          x.failed = true;
+          continue;
+        }
+        if (score > x.best) x.best = score;
+        // The time budget is per classifier over all texts of the call, as when each scored its texts in one go.
+        x.spent += performance.now() - t0;
+        if (x.spent > plan.budgetMs) {
           fail('content', new BudgetExceeded());
-          scores.delete(x.name);
+          x.failed = true;
         }
       }
     }
     const filters = [];
     for (const c of content) {
-      const score = scores.get(c.classifier.name);
-      if (score === undefined) continue;
+      const scorer = scorers.get(c.classifier.name)!;
+      if (scorer.failed) continue;
+      const score = scorer.best;
       const confidence = c.classifier.confidence ? c.classifier.confidence(score) : confidenceOf(score);
       if (confidence === 'NONE') continue;
       const strength: Strength = c.strength[source];
