@@ -235,12 +235,9 @@ async function main() {
     }
     const rows = measured.map(medianRow);
 
+    // The non-streaming targets again with one connection.
     const single: Row[] = [];
-    single.push(await load('(a) upstream direct', `${upstream}/v1/chat/completions`, body, json, undefined, 1));
-    single.push(await load('(b) bare undici pass-through', `http://127.0.0.1:${pt.port}/v1/chat/completions`, body, json, pt.child.pid, 1));
-    single.push(await load('(c) rampart, no guardrail', `http://127.0.0.1:${plain.port}/v1/chat/completions`, body, auth(plain.key), plain.child.pid, 1));
-    single.push(await load('(c0) rampart, metadata-only records', `http://127.0.0.1:${core.port}/v1/chat/completions`, body, auth(core.key), core.child.pid, 1));
-    single.push(await load('(d) rampart, default guardrail', `http://127.0.0.1:${guarded.port}/v1/chat/completions`, body, auth(guarded.key), guarded.child.pid, 1));
+    for (const [name, url, b, h, pid] of targets) if (b === body) single.push(await load(name, url, b, h, pid, 1));
 
     const direct = rows[0];
     console.log(`\nbench/overhead: ${tool}, ${seconds}s per target, ${connections} connections, median of ${rounds} rounds, 4 KB prompt, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}\n`);
