@@ -3,8 +3,10 @@
  *   (a) the local upstream directly, (b) a bare undici pass-through, (c) Rampart with its whole
  *   pipeline and no guardrail, (c0) the same with metadata-only invocation records (the core's
  *   "structured request log"), (d) Rampart with the built-in default guardrail; (c) and (d) also streaming.
- * Prints req/s, p50/p99 latency and the gateway process's CPU ms per request (from /proc), idle
- * RSS (one second after start) and RSS after the load. Then the same with one connection, where
+ * Prints req/s, p50/p99 latency and the gateway process's CPU ms per request (from /proc), with the share of
+ * its event-loop (main) thread: with ten connections that thread is the bottleneck, and the p99 follows its CPU per
+ * request rather than the process's (the store worker runs on the other core). Also idle RSS (one second after
+ * start) and RSS after the load. Then the same with one connection, where
  * latency is what a target adds to a request rather than queueing behind the others. Usage: npm run build && node dist/bench/overhead/run.js  [BENCH_SECONDS=10 BENCH_CONNECTIONS=10 BENCH_ROUNDS=3 BENCH_TOOL=autocannon|wrk]
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -57,8 +59,9 @@ function startNode(script: string, env: Record<string, string> = {}, args: strin
   });
 }
 
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** CPU time of a process, or with `tid` of one of its threads (the main thread's tid is the pid). */
+function cpuMs(pid: number, tid?: number): number {
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
 }
@@ -88,7 +91,7 @@ function startEnv(): Record<string, string> {
   return env;
 }
 
-interface Row { target: string; rps: number; p50: number; p99: number; cpuMsPerReq?: number; errors: number; idleRssMb?: number; settledRssMb?: number; loadedRssMb?: number }
+interface Row { target: string; rps: number; p50: number; p99: number; cpuMsPerReq?: number; loopCpuMsPerReq?: number; errors: number; idleRssMb?: number; settledRssMb?: number; loadedRssMb?: number }
 
 /**
  * Closed loop: each connection sends its next request when the last answer arrived, so with 10 connections the
@@ -103,12 +106,15 @@ async function load(name: string, url: string, body: string, headers: Record<str
   const run = tool === 'wrk' ? wrk : autocannon;
   await run({ url, method: 'POST', body, headers, connections: conns, duration: 2 });
   const before = pid ? cpuMs(pid) : 0;
+  const loopBefore = pid ? cpuMs(pid, pid) : 0;
   const r = await run({ url, method: 'POST', body, headers, connections: conns, duration: seconds });
   const after = pid ? cpuMs(pid) : 0;
+  const loopAfter = pid ? cpuMs(pid, pid) : 0;
   const total = r.requests.total;
   return {
     target: name, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99,
     cpuMsPerReq: pid ? Math.round(((after - before) / total) * 1000) / 1000 : undefined,
+    loopCpuMsPerReq: pid ? Math.round(((loopAfter - loopBefore) / total) * 1000) / 1000 : undefined,
     errors: r.non2xx + r.errors + r.timeouts, idleRssMb: idle !== undefined ? Math.round(idle) : undefined,
     settledRssMb: settled !== undefined ? Math.round(settled) : undefined,
     loadedRssMb: pid ? Math.round(rssMb(pid)) : undefined,
@@ -129,6 +135,7 @@ function medianRow(runs: Row[]): Row {
   return {
     ...runs[0],
     rps: med((r) => r.rps)!, p50: med((r) => r.p50)!, p99: med((r) => r.p99)!, cpuMsPerReq: med((r) => r.cpuMsPerReq),
+    loopCpuMsPerReq: med((r) => r.loopCpuMsPerReq),
     errors: runs.reduce((n, r) => n + r.errors, 0), loadedRssMb: med((r) => r.loadedRssMb),
   };
 }
@@ -174,6 +181,8 @@ async function wrk(opts: { url: string; method: string; body: string; headers: R
 async function main() {
   const dist = join(root, 'dist', 'bench', 'overhead');
   const procs: ChildProcess[] = [];
+  /** Each gateway's store and spool: a run writes gigabytes of records, removed once the gateways have exited. */
+  const dirs: string[] = [];
   try {
     const up = await startNode(join(dist, 'upstream.js'));
     procs.push(up.child);
@@ -187,6 +196,7 @@ async function main() {
     /** One gateway process per setup, each with its own store, so CPU is attributed to one setup. */
     const startGateway = async (name: string, guardrails: string, extra: string[] = []) => {
       const dir = mkdtempSync(join(tmpdir(), `rampart-bench-${name}-`));
+      dirs.push(dir);
       mkdirSync(join(dir, 'data'), { recursive: true });
       const cfg = join(dir, 'rampart.yaml');
       writeFileSync(cfg, [
@@ -241,21 +251,27 @@ async function main() {
 
     const direct = rows[0];
     console.log(`\nbench/overhead: ${tool}, ${seconds}s per target, ${connections} connections, median of ${rounds} rounds, 4 KB prompt, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}\n`);
-    console.log('| target | req/s | p50 ms | p99 ms | added p99 ms | gateway CPU ms/req | RSS 1 s after start MB | idle RSS (15 s) MB | RSS after load MB | errors |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    console.log('| target | req/s | p50 ms | p99 ms | added p99 ms | gateway CPU ms/req | of it, event-loop thread | RSS 1 s after start MB | idle RSS (15 s) MB | RSS after load MB | errors |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
-      console.log(`| ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${r === direct ? '-' : added(r.p99, direct.p99)} | ${r.cpuMsPerReq ?? '-'} | ${r.idleRssMb ?? '-'} | ${r.settledRssMb ?? '-'} | ${r.loadedRssMb ?? '-'} | ${r.errors} |`);
+      console.log(`| ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${r === direct ? '-' : added(r.p99, direct.p99)} | ${r.cpuMsPerReq ?? '-'} | ${r.loopCpuMsPerReq ?? '-'} | ${r.idleRssMb ?? '-'} | ${r.settledRssMb ?? '-'} | ${r.loadedRssMb ?? '-'} | ${r.errors} |`);
     }
     console.log('\nOne connection (no queueing):\n');
-    console.log('| target | req/s | p50 ms | p99 ms | added p99 ms | gateway CPU ms/req | errors |');
-    console.log('|---|---|---|---|---|---|---|');
+    console.log('| target | req/s | p50 ms | p99 ms | added p99 ms | gateway CPU ms/req | of it, event-loop thread | errors |');
+    console.log('|---|---|---|---|---|---|---|---|');
     for (const r of single) {
-      console.log(`| ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${r === single[0] ? '-' : added(r.p99, single[0].p99)} | ${r.cpuMsPerReq ?? '-'} | ${r.errors} |`);
+      console.log(`| ${r.target} | ${r.rps} | ${r.p50} | ${r.p99} | ${r === single[0] ? '-' : added(r.p99, single[0].p99)} | ${r.cpuMsPerReq ?? '-'} | ${r.loopCpuMsPerReq ?? '-'} | ${r.errors} |`);
     }
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
     writeFileSync(join(root, 'bench', 'results', tool === 'wrk' ? 'overhead-wrk.json' : 'overhead.json'), JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, tool, seconds, connections, rounds, rows, single, runs: measured }, null, 2));
   } finally {
-    for (const p of procs) p.kill('SIGTERM');
+    const exited = procs.map((p) => (p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', r))));
+    for (const p of procs) {
+      p.kill('SIGTERM');
+      setTimeout(() => p.kill('SIGKILL'), 10_000).unref();
+    }
+    await Promise.all(exited);
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
 }
 

@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { storeConformance } from './conformance.js';
 import { openStore } from './index.js';
+import { openDatabase } from './sqlite/db.js';
 import { MIGRATIONS } from './migrations.js';
 import type { PgStore } from './postgres/store.js';
 import { RESYNC_TOPIC, type Store } from './types.js';
@@ -46,6 +47,23 @@ describe('sqlite specifics', () => {
       assert.deepEqual(versions, MIGRATIONS.map((m) => m.version));
     } finally {
       db.close();
+    }
+  });
+
+  it('checkpoints the WAL every 1.5 MiB, whatever the page size', async () => {
+    const fresh = join(dir, 'checkpoint-16k.db');
+    const small = join(dir, 'checkpoint-4k.db');
+    const old = new Database(small);
+    old.pragma('page_size = 4096');
+    old.pragma('journal_mode = WAL');
+    old.close();
+    for (const [path, pages] of [[fresh, 96], [small, 384]] as const) {
+      const db = openDatabase(path);
+      try {
+        assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), pages, path);
+      } finally {
+        db.close();
+      }
     }
   });
 
