@@ -13,9 +13,9 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { storeConformance } from './conformance.js';
 import { openStore } from './index.js';
-import { openDatabase } from './sqlite/db.js';
 import { MIGRATIONS } from './migrations.js';
 import type { PgStore } from './postgres/store.js';
+import { openDatabase } from './sqlite/db.js';
 import { RESYNC_TOPIC, type Store } from './types.js';
 
 // ---- SQLite ----------------------------------------------------------------------------------------------------
