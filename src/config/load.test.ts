@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, defaultConfig, loadConfigFile, parseConfigText } from './load.js';
@@ -36,8 +36,9 @@ test('a missing environment variable is an error naming the field, not an empty 
   assert.deepEqual(out, ['providers[0].apiKey: environment variable UP_KEY is not set']);
 });
 
-test('secrets from files, relative to the config file', () => {
+test('secrets from files, relative to the config file', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'rampart-cfg-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'key.txt'), 'from-file\n');
   writeFileSync(join(dir, 'rampart.yaml'), base.replace('${env:UP_KEY}', '${file:key.txt}'));
   const { config } = loadConfigFile(join(dir, 'rampart.yaml'), {});

@@ -15,9 +15,6 @@ import { standInKit } from './testkit.js';
 import { openStore } from '../store/index.js';
 import { pgProblem, postgresKit, sqliteKit, type TestStoreKit } from '../records/test-stores.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'rampart-guardrails-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
 /** Two Store instances on the kit's one database, as two gateway instances would have. */
 async function pairOn(kit: TestStoreKit) {
   const [s1, s2] = [await kit.open(), await kit.open()];
@@ -49,6 +46,10 @@ if (pgSkip) {
 }
 
 describe('store-backed guardrail repository', () => {
+  // Scoped to this suite: a file-level after() can run before suites registered after the top-level await above.
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-guardrails-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
   it('persists across a restart', async () => {
     const path = join(dir, 'restart.db');
     const first = await openStore({ kind: 'sqlite', path });

@@ -117,10 +117,11 @@ test('graceful shutdown lets an in-flight HTTP/2 stream finish and does not wait
 
 test('TLS: ALPN picks HTTP/2 or HTTP/1.1 on the same port', async (t) => {
   const { execFileSync } = await import('node:child_process');
-  const { mkdtempSync, readFileSync } = await import('node:fs');
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const dir = mkdtempSync(join(tmpdir(), 'rampart-tls-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const certFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');
   try {

@@ -2,15 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
 
 const CLI = resolve('dist/src/cli/rampart.js');
 
-test('rampart serve on embedded defaults: demo key printed once, saved 0600, works; SIGTERM drains and exits 0', async () => {
+test('rampart serve on embedded defaults: demo key printed once, saved 0600, works; SIGTERM drains and exits 0', async (t) => {
   const cwd = mkdtempSync(join(tmpdir(), 'rampart-cli-'));
+  t.after(() => rmSync(cwd, { recursive: true, force: true }));
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.setEncoding('utf8');
@@ -52,8 +53,9 @@ test('rampart serve on embedded defaults: demo key printed once, saved 0600, wor
   assert.doesNotMatch(out2, /created a demo API key/);
 });
 
-test('rampart config validate names the field path and exits 1; schema prints JSON Schema', () => {
+test('rampart config validate names the field path and exits 1; schema prints JSON Schema', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'rampart-cfg-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'rampart.yaml');
   writeFileSync(file, 'server: { port: 99999 }\nproviders: [{ name: a, kind: demo }]\n');
   const bad = spawnSync(process.execPath, [CLI, 'config', 'validate', file], { encoding: 'utf8' });

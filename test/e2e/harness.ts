@@ -2,7 +2,7 @@
  * Starts a real gateway (in process, real SQLite file, real listener on 127.0.0.1:0) in front of
  * two cassette upstreams: one speaking the OpenAI wire format, one speaking Bedrock's.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -49,6 +49,7 @@ ${extraYaml}`;
       await gw.close();
       await openaiUp.close();
       await bedrockUp.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -53,7 +53,10 @@ guardrails: { attach: { all: [] } }
 `, join(dir, 'rampart.yaml'), {});
   gw = await startGateway({ loaded: { config, baseDir: dir }, logger: pino({ level: 'silent' }), watch: false });
 });
-after(async () => { await gw?.close(); });
+after(async () => {
+  await gw?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 function call(cert?: string) {
   const dispatcher = new Agent({

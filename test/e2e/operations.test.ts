@@ -1,7 +1,8 @@
 /** Timeouts, disconnects, mid-stream failures, graceful shutdown and config reload, end to end. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import OpenAI from 'openai';
@@ -88,13 +89,13 @@ test('graceful shutdown drains an in-flight stream on HTTP/1.1', async () => {
   await assert.rejects(request(`${h.gw.url}/healthz`));
 });
 
-test('config reload: a valid change swaps in, an invalid one keeps the last good config', async () => {
-  const h = await startHarness();
-  await h.close();
-  const file = join(h.dir, 'reload.yaml');
+test('config reload: a valid change swaps in, an invalid one keeps the last good config', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-reload-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'reload.yaml');
   const yaml = (models: string) => `
 server: { host: 127.0.0.1, port: 0 }
-store: { kind: sqlite, path: ${join(h.dir, 'reload.db')} }
+store: { kind: sqlite, path: ${join(dir, 'reload.db')} }
 log: { level: silent }
 providers: [{ name: demo, kind: demo }]
 models:

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -26,12 +26,13 @@ function sse(delta: object, finish: string | null): string {
 let up: CassetteServer;
 let gw: Gateway;
 let key: string;
+let dir: string | undefined;
 
 before(async () => {
   const chunks = [sse({ role: 'assistant', content: '' }, null), ...[...ANSWER].map((ch) => sse({ content: ch }, null)), sse({}, 'stop'),
     `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage: { prompt_tokens: 5, completion_tokens: 20, total_tokens: 25 } })}\n\n`, 'data: [DONE]\n\n'];
   up = await startCassetteServer([{ name: 'split', request: { method: 'POST', path: '/v1/chat/completions' }, response: { status: 200, headers: { 'content-type': 'text/event-stream' }, chunks } }]);
-  const dir = mkdtempSync(join(tmpdir(), 'rampart-mask-'));
+  dir = mkdtempSync(join(tmpdir(), 'rampart-mask-'));
   const config = parseConfigText(`
 server: { host: 127.0.0.1, port: 0 }
 store: { kind: sqlite, path: ${join(dir, 'db.sqlite')} }
@@ -52,7 +53,11 @@ guardrails:
   gw = await startGateway({ loaded: { config, baseDir: dir }, logger: pino({ level: 'silent' }), watch: false });
   key = (await createKey(gw.store, { name: 'k', roles: ['platform-admin'] }, { id: 't', roles: [], scope: 'admin' })).key;
 });
-after(async () => { await gw?.close(); await up?.close(); });
+after(async () => {
+  await gw?.close();
+  await up?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 const MASKED = 'Write to {EMAIL} or call {PHONE} today.';
 
