@@ -243,7 +243,10 @@ export class Spool {
     this.writing = true;
     // After a failed write a partial line may sit at the end of the file: end it so the next line stays whole.
     const text = (this.torn ? '\n' : '') + (this.pending.length === 1 ? this.pending[0] : this.pending.join(''));
-    const size = Buffer.byteLength(text);
+    // Under fdatasync a Buffer is written on libuv's threadpool, and its length is the size; without, the string itself
+    // goes to write(2).
+    const buf = this.sync ? Buffer.from(text) : undefined;
+    const size = buf ? buf.length : Buffer.byteLength(text);
     const waiters = this.waiters;
     this.pending = [];
     this.waiters = [];
@@ -274,8 +277,8 @@ export class Spool {
       // the setImmediate or libuv callback that ran it.
       if (thrown) throw thrown.error;
     };
-    if (!this.sync) return finish(writeAllSync(this.fd, text, size));
-    writeAll(this.fd, Buffer.from(text), 0, (err) => {
+    if (!buf) return finish(writeAllSync(this.fd, text, size));
+    writeAll(this.fd, buf, 0, (err) => {
       if (err) return finish(err);
       fdatasync(this.fd, (e) => finish(e));
     });
