@@ -155,6 +155,7 @@ function exchange(o: PostOptions): Promise<Exchange> {
     let controller: Dispatcher.DispatchController | undefined;
     let abortReason: Error | undefined;
     let settled = false;
+    const collected = () => Buffer.concat(parts).toString('utf8');
     const settle = (err: RampartError | undefined, text = '') => {
       if (settled) return;
       settled = true;
@@ -193,17 +194,17 @@ function exchange(o: PostOptions): Promise<Exchange> {
           settle(new UpstreamError('upstream_error', { message: 'The model provider response is too large.', retryable: false }));
         } else {
           parts.push(chunk.subarray(0, chunk.length - (size - limit)));
-          settle(undefined, Buffer.concat(parts).toString('utf8'));
+          settle(undefined, collected());
         }
         // The rest of the body is not wanted: the connection goes rather than being drained.
         c.abort(new Error('response body over its limit'));
       },
       onResponseEnd() {
-        settle(undefined, Buffer.concat(parts).toString('utf8'));
+        settle(undefined, collected());
       },
       onResponseError(_c, err) {
         // An error body that breaks off still answers with its status, as far as it came.
-        if (status !== 0 && (status < 200 || status >= 300)) settle(undefined, Buffer.concat(parts).toString('utf8'));
+        if (status !== 0 && (status < 200 || status >= 300)) settle(undefined, collected());
         else settle(toUpstreamError(err, scope, false));
       },
     };
