@@ -35,6 +35,14 @@ storeConformance(
 );
 
 describe('sqlite specifics', () => {
+  /** A WAL database file made with SQLite's default 4 KiB pages, as stores created before 16 KiB pages were. */
+  const fourKiBPages = (path: string) => {
+    const db = new Database(path);
+    db.pragma('page_size = 4096');
+    db.pragma('journal_mode = WAL');
+    db.close();
+  };
+
   it('uses WAL and 16 KiB pages, and records every migration', async () => {
     const path = join(dir, 'specifics.db');
     const store = await openStore({ kind: 'sqlite', path });
@@ -53,10 +61,7 @@ describe('sqlite specifics', () => {
   it('checkpoints the WAL every 1.5 MiB, whatever the page size', async () => {
     const fresh = join(dir, 'checkpoint-16k.db');
     const small = join(dir, 'checkpoint-4k.db');
-    const old = new Database(small);
-    old.pragma('page_size = 4096');
-    old.pragma('journal_mode = WAL');
-    old.close();
+    fourKiBPages(small);
     for (const [path, pages] of [[fresh, 96], [small, 384]] as const) {
       const db = openDatabase(path);
       try {
@@ -69,10 +74,7 @@ describe('sqlite specifics', () => {
 
   it('opens a database made with another page size as it is', async () => {
     const path = join(dir, 'small-pages.db');
-    const old = new Database(path);
-    old.pragma('page_size = 4096');
-    old.pragma('journal_mode = WAL');
-    old.close();
+    fourKiBPages(path);
     await (await openStore({ kind: 'sqlite', path })).close();
     const db = new Database(path, { readonly: true });
     try {
