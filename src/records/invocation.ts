@@ -10,6 +10,7 @@ import { sha256Hex } from './canonical.js';
 import { inputBody, outputBody, type ContentOptions, type StreamCapture } from './content.js';
 import type { Envelope } from './crypto.js';
 import type { GuardrailSummary, InvocationRecord, PrincipalSummary } from './types.js';
+import { stringifyJson } from '../translate/json-text.js';
 
 /** Encrypts a payload (see payloads.ts); absent when encryption is off. */
 export type Sealer = (payload: unknown, aad: string, subject: string | undefined) => Envelope;
@@ -125,8 +126,9 @@ export function buildInvocation(
     record.input.inputBodyJson = input;
     record.output.outputBodyJson = output;
   }
-  // The hash covers the stored bytes, so plain JSON.stringify (no canonical re-ordering) is enough and cheaper.
-  const body = JSON.stringify(record);
+  // The hash covers the stored bytes, so JSON.stringify output (no canonical re-ordering) is enough and cheaper; the
+  // prompt and answer texts were escaped for the upstream and client bodies already (see stringifyJson).
+  const body = stringifyJson(record);
   return {
     record,
     row: {

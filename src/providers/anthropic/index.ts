@@ -9,6 +9,7 @@ import { parseSSE } from '../sse.js';
 import type { Deployment, Provider, Timeouts, UpstreamCall } from '../types.js';
 import { decodeMessage, decodeMessageStream } from './decode.js';
 import { encodeMessages } from './encode.js';
+import { stringifyJson } from '../../translate/json-text.js';
 
 export interface AnthropicProviderDeps {
   dispatcher?: Dispatcher;
@@ -37,13 +38,13 @@ export function createAnthropicProvider(cfg: AnthropicProviderInput, deps: Anthr
 
     async chat(req: ChatRequest, dep: Deployment, call: UpstreamCall): Promise<ChatResponse> {
       const scope = callScope(call, timeouts);
-      const body = JSON.stringify(encodeMessages({ ...req, stream: false }, dep.upstreamModel));
+      const body = stringifyJson(encodeMessages({ ...req, stream: false }, dep.upstreamModel));
       return decodeMessage(await callJson({ dispatcher, url: messagesUrl, headers: headers(), body, scope }));
     },
 
     async chatStream(req: ChatRequest, dep: Deployment, call: UpstreamCall): Promise<AsyncIterable<StreamEvent>> {
       const scope = callScope(call, timeouts);
-      const body = JSON.stringify(encodeMessages({ ...req, stream: true }, dep.upstreamModel));
+      const body = stringifyJson(encodeMessages({ ...req, stream: true }, dep.upstreamModel));
       const res = await postJson({ dispatcher, url: messagesUrl, headers: headers(), body, scope, accept: 'text/event-stream' });
       return primeStream(decodeMessageStream(parseSSE(bodyChunks(res.body))), scope, res.body);
     },

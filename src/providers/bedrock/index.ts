@@ -15,6 +15,7 @@ import { httpError, transportError } from './errors.js';
 import { fromConverseResponse } from './from-converse.js';
 import { converseStreamEvents } from './stream.js';
 import { toConverseRequest } from './to-converse.js';
+import { stringifyJson } from '../../translate/json-text.js';
 
 export { toConverseRequest } from './to-converse.js';
 export { fromConverseResponse } from './from-converse.js';
@@ -143,7 +144,7 @@ class BedrockProvider implements Provider {
     if (!REGION.test(region)) throw new UpstreamError('upstream_error', { message: `Invalid AWS region '${region}' for deployment ${deployment.id}.`, retryable: false });
     const base = this.cfg.endpoint ?? `https://bedrock-runtime.${region}.amazonaws.com`;
     const url = new URL(`${base.replace(/\/+$/, '')}/model/${encodeURIComponent(deployment.upstreamModel)}/${op}`);
-    const body = JSON.stringify(toConverseRequest(req));
+    const body = stringifyJson(toConverseRequest(req));
     const accept = op === 'converse' ? 'application/json' : EVENTSTREAM_CONTENT_TYPE;
     let headers: Record<string, string>;
     try {

@@ -11,6 +11,7 @@ import type { Deployment, Provider, Timeouts, UpstreamCall } from '../types.js';
 import { decodeChat, decodeChatStream, decodeEmbeddings } from './decode.js';
 import { encodeChat, encodeEmbeddings } from './encode.js';
 import { bodyChunks, callJson, callScope, postJson, primeStream } from '../transport.js';
+import { stringifyJson } from '../../translate/json-text.js';
 
 export interface OpenAIProviderDeps {
   /** Injected in tests or shared pools; otherwise one dispatcher per provider from its config. */
@@ -55,7 +56,7 @@ export function createOpenAIProvider(cfg: OpenAIProviderConfig, deps: OpenAIProv
     async chat(req: ChatRequest, dep: Deployment, call: UpstreamCall): Promise<ChatResponse> {
       const scope = callScope(call, timeouts);
       const body = encodeChat({ ...req, stream: false }, { upstreamModel: dep.upstreamModel, maxTokensField });
-      return decodeChat(await callJson({ dispatcher, url: url('/chat/completions'), headers: headers(call), body: JSON.stringify(body), scope }));
+      return decodeChat(await callJson({ dispatcher, url: url('/chat/completions'), headers: headers(call), body: stringifyJson(body), scope }));
     },
 
     async chatStream(req: ChatRequest, dep: Deployment, call: UpstreamCall): Promise<AsyncIterable<StreamEvent>> {
@@ -65,7 +66,7 @@ export function createOpenAIProvider(cfg: OpenAIProviderConfig, deps: OpenAIProv
         dispatcher,
         url: url('/chat/completions'),
         headers: headers(call),
-        body: JSON.stringify(body),
+        body: stringifyJson(body),
         scope,
         accept: 'text/event-stream',
       });
@@ -75,7 +76,7 @@ export function createOpenAIProvider(cfg: OpenAIProviderConfig, deps: OpenAIProv
     async embed(req: EmbeddingRequest, dep: Deployment, call: UpstreamCall): Promise<EmbeddingResponse> {
       const scope = callScope(call, timeouts);
       const body = encodeEmbeddings(req, dep.upstreamModel);
-      return decodeEmbeddings(await callJson({ dispatcher, url: url('/embeddings'), headers: headers(call), body: JSON.stringify(body), scope }), dep.upstreamModel);
+      return decodeEmbeddings(await callJson({ dispatcher, url: url('/embeddings'), headers: headers(call), body: stringifyJson(body), scope }), dep.upstreamModel);
     },
 
     async close(): Promise<void> {

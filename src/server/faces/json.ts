@@ -7,6 +7,7 @@ import { badRequest, type RampartError } from '../../errors.js';
 import type { JsonObject } from '../../translate/ir.js';
 import type { GuardrailOutcome } from '../../pipeline/context.js';
 import type { WireAnswer } from './types.js';
+import { stringifyJson } from '../../translate/json-text.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -147,7 +148,7 @@ export function jsonAnswer(status: number, body: unknown, headers: Record<string
   return {
     status,
     headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
+    body: stringifyJson(body),
   };
 }
 

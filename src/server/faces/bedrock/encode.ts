@@ -3,6 +3,7 @@ import type { GuardrailOutcome } from '../../../pipeline/context.js';
 import type { ChatRequest, ChatResponse, JsonValue, TextPart, ToolCallPart } from '../../../translate/ir.js';
 import { stopReasonToWire, usageToWire, type ConverseContentBlock, type ConverseResponseBody } from '../../../providers/bedrock/wire.js';
 import type { EncodeExtras, WireAnswer } from '../types.js';
+import { stringifyJson } from '../../../translate/json-text.js';
 
 /**
  * Bedrock's GuardrailTraceAssessment: INPUT assessments keyed by guardrail id, OUTPUT assessments
@@ -56,6 +57,6 @@ export function encodeBedrockChat(res: ChatResponse, _req: ChatRequest, extras: 
   return {
     status: 200,
     headers: { 'content-type': 'application/json', 'x-amzn-requestid': extras.requestId },
-    body: JSON.stringify(body),
+    body: stringifyJson(body),
   };
 }
