@@ -14,7 +14,7 @@
 /** Strings at least this long go through the cache; shorter ones are cheaper to escape than to look up. */
 const LONG = 512;
 /** Longer strings are escaped every time: the cache must not keep megabytes alive. */
-const CACHED_MAX = 256 * 1024;
+const CACHED_MAX = 64 * 1024;
 /** Recent long strings and their JSON: enough for the texts of the requests in one event-loop turn. */
 const RECENT = 16;
 /** Deeper values go to JSON.stringify whole, which also reports a cycle with its own TypeError. */
