@@ -15,6 +15,9 @@ describe('stringifyJson', () => {
     same(42);
     same(null);
     same({ date: new Date(0), custom: { toJSON: (k: string) => `key ${k}` }, arr: [{ toJSON: (k: string) => k }] });
+    // A toJSON's result is serialised as it is, even when it has a toJSON of its own.
+    same({ twice: { toJSON: () => ({ toJSON: () => 1, kept: true }) } });
+    same({ arr: [{ toJSON: (k: string) => typeof k }] });
     same({ map: new Map([[1, 2]]), set: new Set([1]), boxed: [new String('s'), new Number(1), new Boolean(false)] });
     class Point {
       constructor(readonly x = 1, readonly y = 2) {}

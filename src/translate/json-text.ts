@@ -50,17 +50,23 @@ function key(k: string): string {
   return json;
 }
 
-function value(v: unknown, k: string, depth: number): string | undefined {
+/** One property or element: its toJSON first, as JSON.stringify does (once: a toJSON's result is not asked again). */
+function value(v: unknown, k: string | number, depth: number): string | undefined {
+  if (typeof v === 'object' && v !== null) {
+    const toJSON = (v as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') v = toJSON.call(v, String(k));
+  }
+  return serialise(v, depth);
+}
+
+function serialise(v: unknown, depth: number): string | undefined {
   if (typeof v === 'string') return v.length >= LONG ? escapeLong(v) : JSON.stringify(v);
-  if (typeof v !== 'object' || v === null) return JSON.stringify(v);
-  if (depth > MAX_DEPTH) return JSON.stringify(v);
-  const toJSON = (v as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') return value(toJSON.call(v, k), k, depth + 1);
+  if (typeof v !== 'object' || v === null || depth > MAX_DEPTH) return JSON.stringify(v);
   if (Array.isArray(v)) {
     let out = '[';
     for (let i = 0; i < v.length; i++) {
       if (i > 0) out += ',';
-      out += value(v[i], String(i), depth + 1) ?? 'null';
+      out += value(v[i], i, depth + 1) ?? 'null';
     }
     return `${out}]`;
   }
