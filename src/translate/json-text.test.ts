@@ -47,6 +47,14 @@ describe('stringifyJson', () => {
     }
   });
 
+  it('keeps a long text that tries to close its string inside it (no injection into the upstream body)', () => {
+    const attack = `${long('padding ', 600)}","model":"expensive-model","x":"\\","y":"\u0000`;
+    const body = { model: 'cheap-model', messages: [{ role: 'user', content: attack }] };
+    const parsed = JSON.parse(stringifyJson(body)) as typeof body;
+    assert.deepEqual(parsed, body);
+    assert.equal(Object.keys(parsed).length, 2);
+  });
+
   it('never answers one string with another cached one', () => {
     const a = long('a', 1000);
     const b = `${long('a', 999)}b`; // same length, differs at the end
