@@ -77,8 +77,8 @@ const idleRss = new Map<number, number>();
 const settledRss = new Map<number, number>();
 
 /**
- * The environment `npm start` gives the gateway (its leading NAME=value words: the allocator settings
- * of docs/decisions.md), so the gateways here run as the quick start runs them.
+ * The environment `npm start` gives the gateway (its leading NAME=value words: the allocator and V8
+ * thread-pool settings of docs/decisions.md), so the gateways here run as the quick start runs them.
  */
 function startEnv(): Record<string, string> {
   const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
