@@ -94,6 +94,43 @@ describe('sqlite specifics', () => {
     await assert.rejects(openStore({ kind: 'sqlite', path }), /schema version 999/);
   });
 
+  it('switches a new file to WAL once another connection lets go of it, where SQLite itself does not wait', { timeout: 30_000 }, async () => {
+    const path = join(dir, 'held.db');
+    // A file in SQLite's default rollback mode with a write transaction open (as while another process creates or
+    // switches it): the opener reads the file, then needs it to itself to switch it to WAL, and SQLite answers
+    // "database is locked" at once rather than calling the busy handler (waiting could deadlock in general).
+    const holder = new Database(path);
+    holder.exec('CREATE TABLE t (x)');
+    holder.exec('BEGIN IMMEDIATE');
+    const code = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      import(workerData.index)
+        .then(async ({ openStore }) => {
+          const s = await openStore({ kind: 'sqlite', path: workerData.path });
+          await s.close();
+          parentPort.postMessage('ok');
+        })
+        .catch((e) => parentPort.postMessage(String(e)));
+    `;
+    const index = new URL('./index.js', import.meta.url).href;
+    const opened = new Promise<string>((resolve, reject) => {
+      const w = new Worker(code, { eval: true, workerData: { index, path } });
+      w.once('message', (m: string) => resolve(m));
+      w.once('error', reject);
+    });
+    // The opener is blocked in its retries meanwhile; the holder lets go after a while.
+    await new Promise((r) => setTimeout(r, 300));
+    holder.exec('COMMIT');
+    holder.close();
+    assert.equal(await opened, 'ok');
+    const check = new Database(path);
+    try {
+      assert.equal(check.pragma('journal_mode', { simple: true }), 'wal');
+    } finally {
+      check.close();
+    }
+  });
+
   it('migrates safely when several threads open an empty file at once', { timeout: 30_000 }, async () => {
     const path = join(dir, 'threads.db');
     const index = new URL('./index.js', import.meta.url).href;

@@ -20,16 +20,17 @@ const BUSY_TIMEOUT_MS = 5000;
 const CHECKPOINT_BYTES = 1.5 * 1024 * 1024;
 
 export function openDatabase(path: string): Database.Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const memory = path === ':memory:';
+  if (!memory) mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // Takes effect only on a new, empty file (an existing one keeps its size). A 6 KB invocation record then fits
     // one page instead of a page and an overflow page: the records writer spent ~15% less system time and the
     // gateway served 3-5% more requests under bench/overhead's load.
     db.pragma('page_size = 16384');
     // WAL lets readers (the gateway's hot path) proceed while the CLI or another instance writes.
-    db.pragma('journal_mode = WAL');
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (!memory) useWal(db);
     // NORMAL in WAL mode can lose the last commits on power loss but never corrupts; the log is advisory.
     db.pragma('synchronous = NORMAL');
     const pageSize = db.pragma('page_size', { simple: true }) as number;
@@ -40,6 +41,36 @@ export function openDatabase(path: string): Database.Database {
     throw err;
   }
   return db;
+}
+
+/**
+ * Switches the file to WAL, which is a property of the file: once any connection has done it, there is nothing
+ * left to do. The switch needs the file to itself, and SQLite does not call the busy handler for it, so processes
+ * (or the records writer thread) opening a new file together could fail with "database is locked" at once (seen in
+ * CI). Retried with backoff within the busy timeout, like any other lock wait.
+ */
+function useWal(db: Database.Database): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let attempt = 0; ; attempt++) {
+    let mode: unknown;
+    try {
+      if (db.pragma('journal_mode', { simple: true }) === 'wal') return;
+      mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode === 'wal') return;
+    } catch (err) {
+      if (!isBusy(err) || Date.now() >= deadline) throw err;
+    }
+    // Not switched: another connection held the file (SQLite then answers with the mode it kept).
+    if (Date.now() >= deadline) throw new Error(`could not switch the database to WAL mode (it stayed '${String(mode)}')`);
+    sleepSync(Math.min(100, 2 ** attempt) * (0.5 + Math.random()));
+  }
+}
+
+const isBusy = (err: unknown): boolean => err instanceof Database.SqliteError && err.code.startsWith('SQLITE_BUSY');
+
+/** Blocks the thread like SQLite's own busy handler does (opening a store is synchronous). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 export type Stmt = Database.Statement<unknown[], unknown>;
