@@ -106,6 +106,7 @@ describe('sqlite specifics', () => {
       const { workerData, parentPort } = require('node:worker_threads');
       import(workerData.index)
         .then(async ({ openStore }) => {
+          parentPort.postMessage('opening');
           const s = await openStore({ kind: 'sqlite', path: workerData.path });
           await s.close();
           parentPort.postMessage('ok');
@@ -113,16 +114,21 @@ describe('sqlite specifics', () => {
         .catch((e) => parentPort.postMessage(String(e)));
     `;
     const index = new URL('./index.js', import.meta.url).href;
-    const opened = new Promise<string>((resolve, reject) => {
-      const w = new Worker(code, { eval: true, workerData: { index, path } });
-      w.once('message', (m: string) => resolve(m));
-      w.once('error', reject);
-    });
-    // The opener is blocked in its retries meanwhile; the holder lets go after a while.
-    await new Promise((r) => setTimeout(r, 300));
+    const w = new Worker(code, { eval: true, workerData: { index, path } });
+    const messages: string[] = [];
+    const next = () =>
+      new Promise<string>((resolve, reject) => {
+        if (messages.length) return resolve(messages.shift()!);
+        w.once('message', () => resolve(messages.shift()!));
+        w.once('error', reject);
+      });
+    w.on('message', (m: string) => messages.push(m));
+    assert.equal(await next(), 'opening');
+    // The opener is blocked in its retries meanwhile (its module graph is loaded); the holder lets go after a while.
+    await new Promise((r) => setTimeout(r, 500));
     holder.exec('COMMIT');
     holder.close();
-    assert.equal(await opened, 'ok');
+    assert.equal(await next(), 'ok');
     const check = new Database(path);
     try {
       assert.equal(check.pragma('journal_mode', { simple: true }), 'wal');
