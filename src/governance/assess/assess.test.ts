@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigSchema } from '../../config/schema.js';
 import type { Store } from '../../store/types.js';
@@ -26,13 +29,23 @@ describe('security assessment through the real gateway', () => {
   let cleanup: () => Promise<void>;
   let guarded: AssessmentResult;
   let bare: AssessmentResult;
+  /** Where the operator's gateway keeps its data (./data/spool by default): the sandbox must not write there. */
+  const baseDir = mkdtempSync(join(tmpdir(), 'rampart-assess-base-'));
   before(async () => {
     ({ store, cleanup } = await tempStore());
-    const loaded = { config: assessConfig(), baseDir: process.cwd() };
+    const loaded = { config: assessConfig(), baseDir };
     guarded = await runAssessment({ loaded, model: 'chat', app: ApplicationSchema.parse(appInput({ id: 'with-guard', guardrails: ['strict'] })) });
     bare = await runAssessment({ loaded, model: 'chat', app: ApplicationSchema.parse(appInput({ id: 'no-guard', guardrails: [] })) });
   });
-  after(() => cleanup());
+  after(async () => {
+    await cleanup();
+    rmSync(baseDir, { recursive: true, force: true });
+  });
+
+  it("keeps the sandbox's spool and audit chain out of the assessed gateway's data directory", () => {
+    assert.deepEqual(readdirSync(baseDir), []);
+    assert.equal(existsSync(join(baseDir, 'data', 'spool')), false);
+  });
 
   it('an application with guardrails blocks far more attacks than one without', () => {
     assert.equal(guarded.summary.attacks, bare.summary.attacks);
@@ -52,7 +65,7 @@ describe('security assessment through the real gateway', () => {
     const dana = { id: 'user:dana', roles: ['ml-engineer'] };
     await catalog.register(dana, { name: 'candidate', stage: 'evaluation', tier: 'general' });
     const req = await catalog.requestTransition(dana, 'candidate', 'approved', 'evaluation done');
-    const loaded = { config: assessConfig(), baseDir: process.cwd() };
+    const loaded = { config: assessConfig(), baseDir };
     const result = await runAssessment({ loaded, model: 'candidate', catalogEntry: (await catalog.get('candidate'))! });
     assert.equal(result.target, 'model');
     assert.ok(result.outcomes.filter((o) => !o.attack).every((o) => o.status === 200), 'the evaluation role reaches the evaluation-stage model');

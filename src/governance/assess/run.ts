@@ -34,9 +34,13 @@ async function startGatewayFor(cfg: Config, baseDir: string) {
   return startGateway({ loaded: { config: cfg, baseDir }, port: 0, host: '127.0.0.1', watch: false, logger: (await import('pino')).pino({ level: 'silent' }) });
 }
 
-export function assessmentConfig(o: AssessOptions, storePath: string): Config {
+/** The sandbox gateway's config: the operator's, with a scratch store and records kept inside `scratchDir`. */
+export function assessmentConfig(o: AssessOptions, scratchDir: string): Config {
   const c: Config = structuredClone(o.loaded.config);
-  c.store = { kind: 'sqlite', path: storePath };
+  c.store = { kind: 'sqlite', path: join(scratchDir, 'assess.db') };
+  // Its own spool (a spool directory holds one instance's audit chain, and the assessed gateway may be running on
+  // the configured one) and no external sinks: the probes' records are scratch, the assessment itself is audited.
+  c.records = { ...c.records, spoolDir: join(scratchDir, 'spool'), sinks: { store: true, otel: false } };
   c.log = { ...c.log, level: 'silent', requests: false };
   if (!c.models.some((m) => m.name === o.model)) throw new Error(`model "${o.model}" is not in the config`);
   if (o.app) {
@@ -53,7 +57,7 @@ export function assessmentConfig(o: AssessOptions, storePath: string): Config {
 export async function runAssessment(o: AssessOptions): Promise<AssessmentResult> {
   const corpus = o.corpus ?? BUILTIN_CORPUS;
   const dir = mkdtempSync(join(tmpdir(), 'rampart-assess-'));
-  const cfg = assessmentConfig(o, join(dir, 'assess.db'));
+  const cfg = assessmentConfig(o, dir);
   const gw = await startGatewayFor(cfg, o.loaded.baseDir);
   const outcomes: ProbeOutcome[] = [];
   // Our own connection pool, closed before the gateway: idle keep-alive sockets would hold its graceful shutdown.
